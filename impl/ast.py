@@ -51,13 +51,26 @@ class _Wildcard:
 
 WILDCARD = _Wildcard()
 PatternElem = Union[str, _Wildcard]
-"""A `like` pattern is a tuple of literal chunks (escapes already resolved) and WILDCARDs."""
+"""A `like` pattern is a tuple of literal chunks (escapes already resolved) and WILDCARDs.
+
+Canonical form (what the parser and the JSON reader produce, so patterns compare
+structurally): adjacent literal characters are merged into one chunk; no empty chunk."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Lit:
+    """A literal. Equality also compares the Python type, so `Lit(True) != Lit(1)` as in Cedar."""
+
     value: bool | int | str | EntityUID
     loc: Loc | None = field(default=None, compare=False, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Lit:
+            return NotImplemented
+        return self.value.__class__ is other.value.__class__ and self.value == other.value  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.value.__class__, self.value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +163,23 @@ class SetLit:
     loc: Loc | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RecordLit:
-    """Field order as written; the parser rejects duplicate keys."""
+    """Field order as written (for printing); the parser rejects duplicate keys.
+
+    Equality ignores field order: a record is a map, as in Rust's AST and the JSON form.
+    """
 
     fields: tuple[tuple[str, "Expr"], ...]
     loc: Loc | None = field(default=None, compare=False, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not RecordLit:
+            return NotImplemented
+        return self.fields == other.fields or dict(self.fields) == dict(other.fields)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self.fields))
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,11 +220,14 @@ class ScopeConstraint:
 
 @dataclass(frozen=True, slots=True)
 class ActionConstraint:
-    """op "all"; "==" with one entity; "in" with `entities` (`is_list` tells `in [..]` from `in E`)."""
+    """op "all"; "==" with one entity; "in" with `entities` (`is_list` tells `in [..]` from `in E`).
+
+    `is_list` only records how the author wrote it (`in [A]` means `in A`), so equality ignores it.
+    """
 
     op: Literal["all", "==", "in"] = "all"
     entities: tuple[EntityUID, ...] = ()
-    is_list: bool = False
+    is_list: bool = field(default=False, compare=False)
     loc: Loc | None = field(default=None, compare=False, repr=False)
 
 
@@ -221,7 +248,8 @@ class Policy:
     action: ActionConstraint
     resource: ScopeConstraint
     conditions: tuple[Condition, ...] = ()
-    annotations: tuple[tuple[str, str], ...] = ()  # in source order; keys unique
+    # in source order; keys unique; value None = written `@key` without a value (means "")
+    annotations: tuple[tuple[str, str | None], ...] = ()
     loc: Loc | None = field(default=None, compare=False, repr=False)
 
     @property

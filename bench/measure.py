@@ -1,0 +1,129 @@
+"""Timing of the three things a service pays for: loading entities, parsing policies, deciding requests."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+from bench.engines import Decide, Engine
+from bench.workload import JsonDict, PolicySetSpec
+
+BLOCK = 100  # requests timed for one engine before the other gets its turn
+BATCH_BLOCKS = 20  # blocks on which cedarpy's batch call is also timed (its figure is a median of block means)
+
+
+@dataclass
+class RequestFigures:
+    """Per-request times in microseconds over the timed requests."""
+
+    median_us: float
+    p99_us: float
+    mean_us: float
+    count: int
+
+    @staticmethod
+    def of(samples_ns: list[int]) -> "RequestFigures":
+        ordered = sorted(samples_ns)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        return RequestFigures(
+            median_us=statistics.median(ordered) / 1000,
+            p99_us=p99 / 1000,
+            mean_us=statistics.fmean(ordered) / 1000,
+            count=len(ordered),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RequestRun:
+    """One engine's pass over the requests: its figures and its decisions, in request order."""
+
+    figures: RequestFigures
+    decisions: list[str]
+    errors: list[str] = field(default_factory=list)  # exceptions raised by the engine (never expected)
+
+
+def best_of(repeat: int, action: Callable[[], Any]) -> tuple[float, Any]:
+    """The fastest of `repeat` runs (seconds) and the last result: noise only ever adds time."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = action()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def _decide_safely(decide: Decide, req: JsonDict, errors: list[str]) -> str:
+    try:
+        return decide(req)
+    except Exception as exc:  # noqa: BLE001 - a crash is a finding to report, not a reason to stop
+        errors.append(f"{type(exc).__name__}: {exc}")
+        return "error"
+
+
+def time_requests(
+    deciders: dict[str, Decide],
+    requests: list[JsonDict],
+    warmup: int,
+    batch: Callable[[list[JsonDict]], list[str]] | None = None,
+) -> tuple[dict[str, RequestRun], RequestRun | None]:
+    """Time every engine on every request, one call per request, after `warmup` untimed requests.
+
+    The engines take turns block by block, so a load spike from another process on this
+    shared machine lands on both engines rather than on whichever ran at that moment.
+    `batch`, if given (cedarpy's `is_authorized_batch`), is timed on each of the first
+    BATCH_BLOCKS blocks as a whole; its per-request figures are block means.
+    """
+    errors: dict[str, list[str]] = {name: [] for name in deciders}
+    for name, decide in deciders.items():
+        for req in requests[:warmup]:
+            _decide_safely(decide, req, errors[name])
+    samples: dict[str, list[int]] = {name: [] for name in deciders}
+    decisions: dict[str, list[str]] = {name: [] for name in deciders}
+    batch_samples: list[int] = []
+    batch_decisions: list[str] = []
+    clock = time.perf_counter_ns
+    for start in range(0, len(requests), BLOCK):
+        block = requests[start : start + BLOCK]
+        for name, decide in deciders.items():
+            out, times, errs = decisions[name], samples[name], errors[name]
+            for req in block:
+                t0 = clock()
+                try:
+                    decision = decide(req)
+                except Exception as exc:  # noqa: BLE001 - see _decide_safely
+                    decision = "error"
+                    errs.append(f"{type(exc).__name__}: {exc}")
+                times.append(clock() - t0)
+                out.append(decision)
+        if batch is not None and start < BATCH_BLOCKS * BLOCK:
+            t0 = clock()
+            batch_decisions += batch(block)
+            batch_samples.append((clock() - t0) // len(block))
+    runs = {
+        name: RequestRun(RequestFigures.of(samples[name]), decisions[name], errors[name]) for name in deciders
+    }
+    batch_run = RequestRun(RequestFigures.of(batch_samples), batch_decisions) if batch is not None else None
+    return runs, batch_run
+
+
+def load_entities(engine: Engine, schema: Any, entities_json: str, repeat: int) -> tuple[float, Any]:
+    return best_of(repeat, lambda: engine.load_entities(entities_json, schema))
+
+
+def load_policies(engine: Engine, spec: PolicySetSpec, repeat: int) -> tuple[float, float, Any]:
+    """Best parse and best link time; each repetition links a fresh parse (an engine may link in place)."""
+    parse_best = link_best = float("inf")
+    linked = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        parsed = engine.parse_policies(spec.text)
+        middle = time.perf_counter()
+        linked = engine.link(parsed, spec)
+        end = time.perf_counter()
+        parse_best, link_best = min(parse_best, middle - start), min(link_best, end - middle)
+    return parse_best, link_best, linked

@@ -1,0 +1,356 @@
+"""The differential checks run on every case, and what they found.
+
+Groups (each can be re-run alone, which is what the shrinker does):
+- `auth`: decision, reasons and erroring policies agree between the engine,
+  the model and Rust, without a schema;
+- `auth-schema`: the same with the schema (schema-directed entity and context
+  parsing, request validation), engine against Rust;
+- `soundness`: after strict validation, only entityDoesNotExist, extensionError
+  and arithBoundsError may occur (on conforming data and requests);
+- `validate`: the engine's validator and Rust's reject the same policies;
+- `parse`: the engine's JSON policy form equals Rust's; text -> JSON -> text,
+  JSON -> policy -> JSON and the formatter keep the meaning;
+- `schema`: a schema read from Cedar syntax and from JSON is the same schema,
+  and survives both printers;
+- `parse-accept`, `schema-accept`, `entities-accept`: on malformed input the
+  engine refuses exactly what Rust refuses (and reads the rest the same way).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import normalize
+from .case import Case
+from .forms import policy_forms
+from .generators.mutate import SCHEMA_TOKENS, mutate_entities, mutate_text
+from .outcome import PERMITTED_AFTER_VALIDATION, Outcome
+
+
+@dataclass
+class Finding:
+    check: str  # e.g. "auth:impl-vs-rust"
+    detail: str
+    case: Case
+    request: int | None = None
+    group: str = ""  # the check group that re-runs it (set by `Checker.check`)
+
+
+@dataclass
+class CaseResult:
+    findings: list[Finding] = field(default_factory=list)
+    stats: Counter = field(default_factory=Counter)
+    forms: Counter = field(default_factory=Counter)
+    kinds: Counter = field(default_factory=Counter)
+    seconds: Counter = field(default_factory=Counter)  # time spent per oracle
+    with_model: bool = True
+
+
+class Checker:
+    def __init__(self, oracles: dict[str, Any], fuzz: int = 2) -> None:
+        self.impl = oracles.get("impl")
+        self.model = oracles.get("model")
+        self.rust = oracles.get("rust")
+        self.fuzz = fuzz
+
+    # ------------------------------------------------------------------ driver
+
+    def run(self, case: Case, with_model: bool = True) -> CaseResult:
+        """Every check on one case (`with_model=False`: leave the slow model out of this one)."""
+        res = CaseResult()
+        res.with_model = with_model
+        res.stats["cases"] += 1
+        res.stats[f"cases:{case.mode}"] += 1
+        res.forms.update(policy_forms(case.policies, case.links))
+        res.forms.update({f"gen:{k}": v for k, v in case.notes.items()})
+        for group in ("auth", "auth-schema", "validate", "parse", "schema"):
+            res.findings += self.check(group, case, res)
+        if self.fuzz:
+            res.findings += self.fuzz_case(case, res)
+        return res
+
+    def check(self, group: str, case: Case, res: CaseResult | None = None) -> list[Finding]:
+        res = res if res is not None else CaseResult()
+        if group in ("auth", "soundness"):
+            findings = self.auth(case, res, soundness_only=group == "soundness")
+        else:
+            findings = getattr(self, group.replace("-", "_"))(case, res)
+        for f in findings:
+            f.group = f.group or ("soundness" if f.check.startswith("soundness") else group)
+        return findings
+
+    def _timed(self, res: CaseResult, name: str, f: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return f()
+        finally:
+            res.seconds[name] += time.perf_counter() - t
+
+    # ------------------------------------------------------------------ authorization
+
+    def auth(self, case: Case, res: CaseResult, soundness_only: bool = False) -> list[Finding]:
+        out: dict[str, list[Outcome]] = {}
+        for name, oracle in (("rust", self.rust), ("impl", self.impl), ("model", self.model)):
+            if oracle is not None and (name != "model" or res.with_model):
+                out[name] = self._timed(res, name, lambda o=oracle: o.authorize(case))
+                res.stats[f"requests:{name}"] += len(case.requests)
+        findings: list[Finding] = []
+        ref = out.get("rust") or out.get("impl")
+        for i in range(len(case.requests)):
+            if ref is not None:
+                o = ref[i]
+                res.stats[f"decision:{o.decision or 'rejected'}"] += 1
+                res.kinds.update(o.error_kinds())
+            if not soundness_only:
+                findings += self._compare(case, i, out, "auth")
+            findings += self._soundness(case, i, out)
+        return findings
+
+    def _compare(self, case: Case, i: int, out: dict[str, list[Outcome]], check: str) -> list[Finding]:
+        findings = []
+        for name, outcomes in out.items():
+            o = outcomes[i]
+            if o.crash is not None:
+                findings.append(Finding(f"crash:{name}", o.crash, case, i))
+            elif "internal" in o.error_kinds():
+                findings.append(Finding(f"crash:{name}-internal", o.brief(), case, i))
+        # The model reads no input formats, so it is only compared where the input was accepted.
+        accepted = all(outcomes[i].decision is not None for n, outcomes in out.items() if n != "model")
+        for a, b in (("impl", "rust"), ("impl", "model"), ("model", "rust")):
+            if a not in out or b not in out:
+                continue
+            if "model" in (a, b) and not accepted:
+                continue
+            x, y = out[a][i], out[b][i]
+            if x.crash is None and y.crash is None and x.key() != y.key():
+                findings.append(Finding(f"{check}:{a}-vs-{b}", f"{a}: {x.brief()}\n{b}: {y.brief()}", case, i))
+        return findings
+
+    def _soundness(self, case: Case, i: int, out: dict[str, list[Outcome]]) -> list[Finding]:
+        if not (case.validated and case.entities_conform and case.request_conforms(i)):
+            return []
+        findings = []
+        for name, outcomes in out.items():
+            bad = outcomes[i].error_kinds() - PERMITTED_AFTER_VALIDATION
+            if outcomes[i].decision is not None and bad:
+                findings.append(Finding(f"soundness:{name}", outcomes[i].brief(), case, i))
+        return findings
+
+    def auth_schema(self, case: Case, res: CaseResult) -> list[Finding]:
+        if case.schema_text is None or self.impl is None or self.rust is None:
+            return []
+        out = {
+            "impl": self._timed(res, "impl", lambda: self.impl.authorize(case, schema=True)),
+            "rust": self._timed(res, "rust", lambda: self.rust.authorize(case, schema=True)),
+        }
+        res.stats["requests:schema"] += len(case.requests)
+        findings: list[Finding] = []
+        for i in range(len(case.requests)):
+            res.stats["schema:rejected" if out["rust"][i].decision is None else "schema:accepted"] += 1
+            findings += self._compare(case, i, out, "auth-schema")
+        return findings
+
+    # ------------------------------------------------------------------ validation
+
+    def validate(self, case: Case, res: CaseResult) -> list[Finding]:
+        if case.schema_text is None or self.impl is None or self.rust is None:
+            return []
+        mine = self._timed(res, "impl", lambda: self.impl.validate(case))
+        theirs = self._timed(res, "rust", lambda: self.rust.validate(case))
+        res.stats["validation:passed" if theirs.passed else "validation:failed"] += 1
+        if mine.crash is not None:
+            return [Finding("crash:impl-validate", mine.crash, case)]
+        if theirs.rejected is not None or mine.rejected is not None:
+            if (theirs.rejected is None) != (mine.rejected is None):
+                return [Finding("validate:impl-vs-rust", f"impl: {mine}\nrust: {theirs}", case)]
+            return []
+        if mine.passed != theirs.passed or mine.failing != theirs.failing:
+            return [Finding("validate:impl-vs-rust",
+                            f"impl: passed={mine.passed} failing={sorted(mine.failing)}\n"
+                            f"rust: passed={theirs.passed} failing={sorted(theirs.failing)}", case)]
+        return []
+
+    # ------------------------------------------------------------------ parsing and printing
+
+    def parse(self, case: Case, res: CaseResult) -> list[Finding]:
+        if self.impl is None:
+            return []
+        impl = self.impl.impl
+        text = case.policy_text
+        ps, bad = self.impl._guard("parse", lambda: impl.PolicySet.from_str(text))
+        expected = self.rust.policy_json(text) if self.rust is not None else None
+        if bad is not None:
+            if bad.crash is not None:
+                return [Finding("crash:impl-parse", bad.crash, case)]
+            if expected is not None:
+                return [Finding("parse:accept", f"impl refused text Rust reads: {bad.rejected}", case)]
+            return []
+        if expected is None:
+            if self.rust is not None:
+                return [Finding("parse:accept", "impl read text Rust refuses", case)]
+            expected = case.policies_json()
+            expected["templateLinks"] = []
+        findings: list[Finding] = []
+        want = normalize.policy_set(expected)
+
+        def same(label: str, produce: Any) -> None:
+            got, bad = self.impl._guard(label, produce)
+            if bad is not None:
+                check = "crash:impl-parse" if bad.crash is not None else f"parse:{label}"
+                findings.append(Finding(check, bad.brief(), case))
+            elif not normalize.same(normalize.policy_set(got), want):
+                findings.append(Finding(f"parse:{label}", _json_diff(want, normalize.policy_set(got)), case))
+
+        same("json", ps.to_json)
+        same("from_json", lambda: impl.PolicySet.from_json(json.loads(json.dumps(expected))).to_json())
+        same("to_cedar", lambda: impl.PolicySet.from_str(ps.to_cedar()).to_json())
+        fmt = self.impl.formatter()
+        if fmt is not None:
+            formatted, bad = self.impl._guard("format", lambda: fmt(text))
+            if bad is not None:
+                findings.append(Finding("crash:impl-parse" if bad.crash else "parse:format", bad.brief(), case))
+                return findings
+            same("format", lambda: impl.PolicySet.from_str(formatted).to_json())
+            # Our formatter claims Rust's layout: then Rust's formatter leaves its output unchanged.
+            if self.rust is not None and not findings:
+                theirs = self.rust.format(formatted)
+                if theirs is not None and theirs != formatted:
+                    findings.append(Finding("parse:format-layout", _text_diff(theirs, formatted), case))
+        return findings
+
+    def schema(self, case: Case, res: CaseResult) -> list[Finding]:
+        if self.impl is None or case.schema_text is None:
+            return []
+        impl = self.impl.impl
+        findings: list[Finding] = []
+        from_text, bad = self.impl._guard("schema", lambda: self.impl.schema(case.schema_text))
+        if bad is not None:
+            check = "crash:impl-schema" if bad.crash is not None else "schema:accept"
+            if check == "crash:impl-schema" or self.rust is None or self.rust.accepts_schema(case.schema_text):
+                findings.append(Finding(check, bad.brief(), case))
+            return findings
+        if case.schema_json is None:
+            return findings
+        from_json, bad = self.impl._guard("schema", lambda: impl.Schema.from_json(case.schema_json))
+        if bad is not None:
+            findings.append(Finding("crash:impl-schema" if bad.crash else "schema:accept-json", bad.brief(), case))
+            return findings
+        if from_text != from_json:
+            findings.append(Finding("schema:text-vs-json", "the same schema read from Cedar syntax and JSON differs", case))
+        for label, produce in (
+            ("roundtrip-json", lambda: impl.Schema.from_json(json.loads(json.dumps(from_text.to_json())))),
+            ("roundtrip-cedar", lambda: impl.Schema.from_str(from_text.to_cedar())),
+        ):
+            again, bad = self.impl._guard(label, produce)
+            if bad is not None:
+                findings.append(Finding("crash:impl-schema" if bad.crash else f"schema:{label}", bad.brief(), case))
+            elif again != from_text:
+                findings.append(Finding(f"schema:{label}", "printing and re-reading the schema changed it", case))
+        return findings
+
+    # ------------------------------------------------------------------ malformed input
+
+    def fuzz_case(self, case: Case, res: CaseResult) -> list[Finding]:
+        if self.impl is None or self.rust is None:
+            return []
+        rng = random.Random(case.seed ^ 0x5EED)
+        findings: list[Finding] = []
+        for _ in range(self.fuzz):
+            res.stats["fuzz:inputs"] += 3
+            mutant = _derived(case, text_override=mutate_text(rng, case.policy_text))
+            findings += self.check("parse-accept", mutant, res)
+            if case.schema_text is not None:
+                schema_mutant = _derived(case, schema_text=mutate_text(rng, case.schema_text, SCHEMA_TOKENS))
+                findings += self.check("schema-accept", schema_mutant, res)
+            findings += self.check("entities-accept", _derived(case, entities=mutate_entities(rng, case.entities)), res)
+        return findings
+
+    def parse_accept(self, case: Case, res: CaseResult) -> list[Finding]:
+        text = case.policy_text
+        expected = self.rust.policy_json(text)
+        got, bad = self.impl._guard("parse", lambda: self.impl.impl.PolicySet.from_str(text).to_json())
+        res.stats["fuzz:policy-accepted" if expected is not None else "fuzz:policy-refused"] += 1
+        if bad is not None and bad.crash is not None:
+            return [Finding("crash:impl-parse", bad.crash, case)]
+        if (expected is None) != (got is None):
+            who = "impl refused" if got is None else "impl accepted"
+            return [Finding("parse-accept:policy", f"{who} text that Rust {'accepts' if got is None else 'refuses'}"
+                            + (f": {bad.rejected}" if bad else ""), case)]
+        if expected is not None and not normalize.same(normalize.policy_set(expected), normalize.policy_set(got)):
+            return [Finding("parse-accept:json", _json_diff(normalize.policy_set(expected), normalize.policy_set(got)), case)]
+        return []
+
+    def schema_accept(self, case: Case, res: CaseResult) -> list[Finding]:
+        text = case.schema_text or ""
+        theirs = self.rust.accepts_schema(text)
+        _, bad = self.impl._guard("schema", lambda: self.impl.impl.Schema.from_str(text))
+        res.stats["fuzz:schema-accepted" if theirs else "fuzz:schema-refused"] += 1
+        if bad is not None and bad.crash is not None:
+            return [Finding("crash:impl-schema", bad.crash, case)]
+        if theirs != (bad is None):
+            who = "impl refused" if bad is not None else "impl accepted"
+            return [Finding("schema-accept:cedar", f"{who} a schema that Rust {'accepts' if theirs else 'refuses'}"
+                            + (f": {bad.rejected}" if bad else ""), case)]
+        return []
+
+    def entities_accept(self, case: Case, res: CaseResult) -> list[Finding]:
+        text = json.dumps(case.entities)
+        findings: list[Finding] = []
+        for with_schema in (False, True) if case.schema_text is not None else (False,):
+            schema_text = case.schema_text if with_schema else None
+            theirs = self.rust.accepts_entities(text, schema_text)
+
+            def parse() -> Any:
+                sch = self.impl.schema(schema_text) if schema_text is not None else None
+                return self.impl.impl.Entities.from_json(json.loads(text), sch)
+
+            _, bad = self.impl._guard("entities", parse)
+            res.stats["fuzz:entities-accepted" if theirs else "fuzz:entities-refused"] += 1
+            if bad is not None and bad.crash is not None:
+                findings.append(Finding("crash:impl-entities", bad.crash, case))
+            elif theirs != (bad is None):
+                who = "impl refused" if bad is not None else "impl accepted"
+                findings.append(Finding(f"entities-accept:{'schema' if with_schema else 'plain'}",
+                                        f"{who} entities that Rust {'accepts' if theirs else 'refuses'}"
+                                        + (f": {bad.rejected}" if bad else ""), case))
+        return findings
+
+
+def _derived(case: Case, **changes: Any) -> Case:
+    """A malformed-input case: no requests, no policies unless given as text."""
+    d = Case(seed=case.seed, mode=case.mode, policies=[], links=[], entities=case.entities, requests=[],
+             schema_text=case.schema_text, text_override=case.policy_text)
+    for k, v in changes.items():
+        setattr(d, k, v)
+    return d
+
+
+def _text_diff(rust: str, ours: str) -> str:
+    return "\n".join(list(difflib.unified_diff(rust.splitlines(), ours.splitlines(), "rust", "impl", lineterm=""))[:40])
+
+
+def _json_diff(want: Any, got: Any, path: str = "") -> str:
+    """Where two JSON values first differ."""
+    if type(want) is not type(got):  # also tells `true` from `1`, which Python's == does not
+        return f"at {path or '/'}: expected {json.dumps(want)[:300]}, got {json.dumps(got)[:300]}"
+    if isinstance(want, dict):
+        for k in sorted(set(want) | set(got)):
+            if k not in got:
+                return f"at {path}/{k}: missing (expected {json.dumps(want[k])[:300]})"
+            if k not in want:
+                return f"at {path}/{k}: unexpected {json.dumps(got[k])[:300]}"
+            if not normalize.same(want[k], got[k]):
+                return _json_diff(want[k], got[k], f"{path}/{k}")
+    if isinstance(want, list):
+        if len(want) != len(got):
+            return f"at {path}: expected {len(want)} elements, got {len(got)}: {json.dumps(got)[:300]}"
+        for i, (a, b) in enumerate(zip(want, got)):
+            if not normalize.same(a, b):
+                return _json_diff(a, b, f"{path}/{i}")
+    return f"at {path or '/'}: expected {json.dumps(want)[:300]}, got {json.dumps(got)[:300]}"

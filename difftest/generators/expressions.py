@@ -1,0 +1,762 @@
+"""Random Cedar expressions in the JSON policy form, driven by the schema and the data.
+
+One generator serves three modes, as Cedar's own generators do:
+- `validated`: type-directed against the schema, optional attributes and tags
+  read only under `has` / `hasTag` guards, extension constructors given valid
+  literals, so the strict validator accepts most policies;
+- `typed`: the same, plus a little type confusion and unguarded reads;
+- `untyped`: much type confusion: operators get operands of random types and
+  attributes are read from whatever is at hand (type and attribute errors).
+
+Literals are drawn half the time from the values actually present in the
+entities and contexts, so comparisons are true often enough to reach allow
+decisions, forbid overrides and deep evaluation paths.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import est
+from .entities import ENTITY_IDS, TAG_KEYS, EntityStore, ValueGen
+from .est import Est
+from .schema import (
+    BOOL, EXT_TYPES, LONG, STRING, Attr, EntityT, ExtT, Prim, RecordT, SchemaSpec, SetT, Type, action_type,
+    resolve,
+)
+from .values import (
+    EXT_CONSTRUCTOR, EntityRef, ExtValue, MAX_LONG, MIN_LONG, Value, ext_literal, long_value, matching_string,
+    pattern, string_value,
+)
+
+MODES = ("untyped", "typed", "validated")
+
+
+@dataclass(slots=True)
+class Env:
+    """What a policy's scope tells about the request variables."""
+
+    principal: tuple[str, ...]
+    resource: tuple[str, ...]
+    actions: tuple[EntityRef, ...]
+    context: RecordT | None  # known when every action in scope has this context type
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """An attribute/tag access chain, with the guards that make each step safe."""
+
+    expr: Est
+    type: Type
+    guards: tuple[Est, ...]
+
+
+@dataclass(slots=True)
+class ValuePool:
+    """Values present in the data, by kind, to draw literals that actually match."""
+
+    longs: list[int] = field(default_factory=list)
+    strings: list[str] = field(default_factory=list)
+    ext: dict[str, list[str]] = field(default_factory=dict)  # constructor -> literal args
+    uids: dict[str, list[EntityRef]] = field(default_factory=dict)
+
+    def add(self, v: Value) -> None:
+        if isinstance(v, bool):
+            return
+        if isinstance(v, int):
+            self.longs.append(v)
+        elif isinstance(v, str):
+            self.strings.append(v)
+        elif isinstance(v, EntityRef):
+            self.uids.setdefault(v.type, []).append(v)
+        elif isinstance(v, ExtValue):
+            self.ext.setdefault(v.fn, []).append(v.arg)
+        elif isinstance(v, list):
+            for x in v:
+                self.add(x)
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                self.strings.append(k)
+                self.add(x)
+
+    @classmethod
+    def from_data(cls, store: EntityStore, contexts: list[dict[str, Value]]) -> "ValuePool":
+        pool = cls()
+        for e in store.entities:
+            pool.add(e.uid)
+            pool.add(e.attrs)
+            if e.tags:
+                pool.strings.extend(e.tags)
+                pool.add(list(e.tags.values()))
+        for c in contexts:
+            pool.add(c)
+        return pool
+
+
+@dataclass(slots=True)
+class ExprSettings:
+    mode: str = "typed"
+    max_depth: int = 4
+
+    @property
+    def chaos(self) -> float:
+        """Chance, per node, of a type-confused operand or an unguarded read."""
+        return {"untyped": 0.3, "typed": 0.04, "validated": 0.0}[self.mode]
+
+
+def has_optional(t: Type) -> bool:
+    """Whether a record literal can never match `t` in the validator (literal attributes are required)."""
+    t = resolve(t)
+    if isinstance(t, SetT):
+        return has_optional(t.elem)
+    if isinstance(t, RecordT):
+        return any(not a.required or has_optional(a.type) for _, a in t.attrs)
+    return False
+
+
+class ExprGen:
+    def __init__(self, rng: random.Random, schema: SchemaSpec, store: EntityStore, pool: ValuePool,
+                 env: Env, settings: ExprSettings, stats: Counter | None = None) -> None:
+        self.rng = rng
+        self.schema = schema
+        self.store = store
+        self.pool = pool
+        self.env = env
+        self.s = settings
+        self.stats = stats if stats is not None else Counter()
+        self.values = ValueGen(rng, schema, store.by_type, tuple(pool.strings[:50]))
+        self._paths: list[Path] | None = None
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def validated(self) -> bool:
+        return self.s.mode == "validated"
+
+    def chance(self, p: float) -> bool:
+        return self.rng.random() < p
+
+    def chaos(self) -> bool:
+        return self.s.chaos > 0 and self.rng.random() < self.s.chaos
+
+    def pick(self, options: list[tuple[float, Callable[[], Est]]]) -> Est:
+        total = sum(w for w, _ in options if w > 0)
+        r = self.rng.random() * total
+        for w, f in options:
+            if w <= 0:
+                continue
+            r -= w
+            if r <= 0:
+                return f()
+        return options[-1][1]()
+
+    def note(self, form: str) -> None:
+        self.stats[form] += 1
+
+    def entity_types(self) -> list[str]:
+        return list(self.schema.entity_types)
+
+    def random_type(self, depth: int = 1) -> Type:
+        rng = self.rng
+        kinds = ["Bool", "Long", "Long", "String", "String", "Ext", "Entity", "Entity"]
+        if depth > 0:
+            kinds += ["Set", "Record"]
+        k = rng.choice(kinds)
+        if k in ("Bool", "Long", "String"):
+            return Prim(k)
+        if k == "Ext":
+            return ExtT(rng.choice(EXT_TYPES))
+        if k == "Entity":
+            if self.entity_types() and not self.chance(0.1):
+                return EntityT(rng.choice(self.entity_types()))
+            return EntityT(action_type(self._action_ns()))
+        if k == "Set":
+            return SetT(self.random_type(depth - 1))
+        names = rng.sample(("a", "b", "name", "x"), rng.randint(0, 2))
+        return RecordT(tuple((n, Attr(self.random_type(depth - 1))) for n in names))
+
+    def _action_ns(self) -> str:
+        t = self.schema.actions[0].uid.type
+        return t.rsplit("::", 1)[0] if "::" in t else ""
+
+    # ------------------------------------------------------------------ paths
+
+    def roots(self) -> list[Path]:
+        env, rng = self.env, self.rng
+        out: list[Path] = []
+        if len(env.principal) == 1:
+            out.append(Path(est.var("principal"), EntityT(env.principal[0]), ()))
+        if len(env.resource) == 1:
+            out.append(Path(est.var("resource"), EntityT(env.resource[0]), ()))
+        if env.context is not None:
+            out.append(Path(est.var("context"), env.context, ()))
+        uids = [e.uid for e in self.store.entities if e.uid.type in self.schema.entity_types]
+        for u in rng.sample(uids, min(2, len(uids))):
+            out.append(Path(est.value(u), EntityT(u.type), ()))
+        return out
+
+    def paths(self) -> list[Path]:
+        """Access chains of up to three steps from the variables and a few entity literals."""
+        if self._paths is not None:
+            return self._paths
+        frontier = self.roots()
+        out: list[Path] = []
+        for _ in range(3):
+            nxt: list[Path] = []
+            for p in frontier:
+                nxt.extend(self._steps(p))
+            out.extend(nxt)
+            frontier = nxt
+            if len(out) > 300:
+                break
+        self._paths = out
+        return out
+
+    def _steps(self, p: Path) -> list[Path]:
+        t = resolve(p.type)
+        out: list[Path] = []
+        if isinstance(t, EntityT):
+            et = self.schema.entity_types.get(t.name)
+            if et is None or et.enum is not None:
+                return out
+            shape = et.shape
+            if et.tags is not None:
+                key = est.value(self.rng.choice(TAG_KEYS))
+                guard = est.binary("hasTag", p.expr, key)
+                out.append(Path(est.binary("getTag", p.expr, key), resolve(et.tags), p.guards + (guard,)))
+        elif isinstance(t, RecordT):
+            shape = t
+        else:
+            return out
+        for name, a in shape.attrs:
+            guards = p.guards if a.required else p.guards + (est.has_attr(p.expr, name),)
+            out.append(Path(est.get_attr(p.expr, name), resolve(a.type), guards))
+        return out
+
+    def paths_of(self, t: Type, guarded_ok: bool) -> list[Path]:
+        return [p for p in self.paths() if p.type == t and (guarded_ok or not p.guards)]
+
+    # ------------------------------------------------------------------ typed expressions
+
+    def expr(self, t: Type, depth: int) -> Est:
+        t = resolve(t)
+        if self.chaos():
+            self.note("chaos")
+            t = self.random_type()
+        if isinstance(t, Prim):
+            if t == BOOL:
+                return self.bool_expr(depth)
+            if t == LONG:
+                return self.long_expr(depth)
+            return self.string_expr(depth)
+        if isinstance(t, EntityT):
+            return self.entity_expr(t.name, depth)
+        if isinstance(t, SetT):
+            return self.set_expr(t, depth)
+        if isinstance(t, RecordT):
+            return self.record_expr(t, depth)
+        assert isinstance(t, ExtT)
+        return self.ext_expr(t.name, depth)
+
+    def leaf_path(self, t: Type) -> Est | None:
+        """An attribute read of type `t`; unguarded reads of optional attributes outside `validated`."""
+        paths = self.paths_of(t, guarded_ok=not self.validated and self.chance(0.3))
+        if not paths:
+            return None
+        self.note("attr_read")
+        return self.rng.choice(paths).expr
+
+    def _with_path(self, t: Type, weight: float, options: list[tuple[float, Callable[[], Est]]]) -> Est:
+        path = self.leaf_path(t) if self.chance(weight) else None
+        return path if path is not None else self.pick(options)
+
+    def long_lit(self) -> Est:
+        if self.pool.longs and self.chance(0.4):
+            return est.value(self.rng.choice(self.pool.longs))
+        return est.value(long_value(self.rng))
+
+    def long_expr(self, depth: int) -> Est:
+        if depth <= 0:
+            return self._with_path(LONG, 0.5, [(1, self.long_lit)])
+
+        def arith() -> Est:
+            op = self.rng.choice(("+", "-", "*"))
+            self.note(op)
+            return est.binary(op, self.long_expr(depth - 1), self.long_expr(depth - 1))
+
+        def neg() -> Est:
+            self.note("neg")
+            return est.unary("neg", self.long_expr(depth - 1))
+
+        def dur() -> Est:
+            m = self.rng.choice(("toMilliseconds", "toSeconds", "toMinutes", "toHours", "toDays"))
+            self.note(m)
+            return est.call(m, [self.ext_expr("duration", depth - 1)])
+
+        return self._with_path(LONG, 0.35, [
+            (3, self.long_lit), (3, arith), (1, neg), (1, dur), (0.5, lambda: self.ite(LONG, depth)),
+        ])
+
+    def string_lit(self) -> Est:
+        if self.pool.strings and self.chance(0.5):
+            return est.value(self.rng.choice(self.pool.strings))
+        return est.value(string_value(self.rng))
+
+    def string_expr(self, depth: int) -> Est:
+        options: list[tuple[float, Callable[[], Est]]] = [(3, self.string_lit)]
+        if depth > 0:
+            options.append((0.5, lambda: self.ite(STRING, depth)))
+        return self._with_path(STRING, 0.4, options)
+
+    def uid_lit(self, type_name: str) -> Est:
+        actions = [a.uid for a in self.schema.actions if a.uid.type == type_name]
+        if actions and not self.chance(0.05):
+            return est.value(self.rng.choice(actions))
+        if not self.validated and self.chance(0.05):
+            return est.value(EntityRef(type_name, self.rng.choice(ENTITY_IDS) + "_missing"))
+        return est.value(self.values.entity_ref(type_name))
+
+    def entity_expr(self, type_name: str, depth: int) -> Est:
+        options: list[tuple[float, Callable[[], Est]]] = [(3, lambda: self.uid_lit(type_name))]
+        for v, types in (("principal", self.env.principal), ("resource", self.env.resource)):
+            if type_name in types and (len(types) == 1 or not self.validated):
+                options.append((3, lambda v=v: est.var(v)))
+        if type_name.endswith("Action") and self.env.actions:
+            options.append((2, lambda: est.var("action")))
+        if depth > 0:
+            options.append((0.3, lambda: self.ite(EntityT(type_name), depth)))
+        return self._with_path(EntityT(type_name), 0.3, options)
+
+    def set_expr(self, t: SetT, depth: int) -> Est:
+        def lit() -> Est:
+            n = self.rng.randint(1 if self.validated else 0, 3)
+            self.note("set_literal")
+            return est.set_([self.expr(t.elem, depth - 1) for _ in range(n)])
+
+        options: list[tuple[float, Callable[[], Est]]] = []
+        if not (self.validated and has_optional(t.elem)):
+            options.append((3, lit))
+        if depth > 0:
+            options.append((0.3, lambda: self.ite(t, depth)))
+        if not options:
+            path = self.leaf_path(t)
+            return path if path is not None else est.set_([])
+        return self._with_path(t, 0.5, options)
+
+    def record_expr(self, t: RecordT, depth: int) -> Est:
+        def lit() -> Est:
+            self.note("record_literal")
+            fields = {}
+            for name, a in t.attrs:
+                if a.required or self.chance(0.5):
+                    fields[name] = self.expr(a.type, max(0, depth - 1))
+            return est.record(fields)
+
+        options: list[tuple[float, Callable[[], Est]]] = []
+        if not (self.validated and has_optional(t)):
+            options.append((2, lit))
+        if self.env.context == t:
+            options.append((2, lambda: est.var("context")))
+        if not options:
+            path = self.leaf_path(t)
+            return path if path is not None else est.var("context")
+        return self._with_path(t, 0.5, options)
+
+    def ext_lit(self, fn: str) -> Est:
+        self.note(fn)
+        pooled = self.pool.ext.get(fn)
+        if pooled and self.chance(0.4):
+            arg = self.rng.choice(pooled)
+        else:
+            arg = ext_literal(self.rng, fn, valid=1.0 if self.validated else 0.85)
+        return est.call(fn, [est.value(arg)])
+
+    def ext_expr(self, type_name: str, depth: int) -> Est:
+        fn = EXT_CONSTRUCTOR[type_name]
+        options: list[tuple[float, Callable[[], Est]]] = [(3, lambda: self.ext_lit(fn))]
+        if depth > 0 and type_name == "datetime":
+            def offset() -> Est:
+                self.note("offset")
+                return est.call("offset", [self.ext_expr("datetime", depth - 1), self.ext_expr("duration", depth - 1)])
+
+            def to_date() -> Est:
+                self.note("toDate")
+                return est.call("toDate", [self.ext_expr("datetime", depth - 1)])
+
+            options += [(1, offset), (0.7, to_date)]
+        if depth > 0 and type_name == "duration":
+            def since() -> Est:
+                self.note("durationSince")
+                return est.call("durationSince", [self.ext_expr("datetime", depth - 1),
+                                                  self.ext_expr("datetime", depth - 1)])
+
+            def to_time() -> Est:
+                self.note("toTime")
+                return est.call("toTime", [self.ext_expr("datetime", depth - 1)])
+
+            options += [(1, since), (0.7, to_time)]
+        if depth > 0:
+            options.append((0.2, lambda: self.ite(ExtT(type_name), depth)))
+        return self._with_path(ExtT(type_name), 0.35, options)
+
+    def ite(self, t: Type, depth: int) -> Est:
+        self.note("if")
+        return est.ite(self.bool_expr(depth - 1), self.expr(t, depth - 1), self.expr(t, depth - 1))
+
+    def any_typed(self, depth: int) -> tuple[Type, Est]:
+        """An expression of a random type, preferring the types present in the schema's data."""
+        paths = self.paths()
+        if paths and self.chance(0.5):
+            p = self.rng.choice(paths)
+            if not p.guards or not self.validated:
+                return p.type, p.expr
+        t = self.random_type()
+        if self.validated and isinstance(t, RecordT) and has_optional(t):
+            t = LONG
+        return t, self.expr(t, depth)
+
+    # ------------------------------------------------------------------ Boolean expressions
+
+    def bool_expr(self, depth: int) -> Est:
+        if depth <= 0:
+            return self._with_path(BOOL, 0.4, [(1, self.bool_lit), (1, self.small_pred)])
+        d = depth - 1
+        options: list[tuple[float, Callable[[], Est]]] = [
+            (0.6, self.bool_lit),
+            (1.5, lambda: self.logic(d)),
+            (1, lambda: self.negation(d)),
+            (2.5, lambda: self.compare(d)),
+            (2, lambda: self.guarded_use(d)),
+            (1.2, lambda: self.membership(d)),
+            (0.8, lambda: self.is_test(d)),
+            (0.8, lambda: self.has_test(d)),
+            (0.8, lambda: self.like_test(d)),
+            (1.2, lambda: self.set_test(d)),
+            (1.0, lambda: self.tag_test(d)),
+            (1.2, lambda: self.ext_test(d)),
+            (0.6, lambda: self.narrow(d)),
+            (0.4, lambda: self.ite(BOOL, depth)),
+        ]
+        return self._with_path(BOOL, 0.15, options)
+
+    def bool_lit(self) -> Est:
+        return est.value(self.chance(0.5))
+
+    def small_pred(self) -> Est:
+        return self.pick([
+            (1, lambda: self.compare(0)), (1, lambda: self.is_test(0)), (1, lambda: self.has_test(0)),
+            (1, lambda: self.membership(0)),
+        ])
+
+    def logic(self, d: int) -> Est:
+        op = self.rng.choice(("&&", "||"))
+        self.note(op)
+        return est.binary(op, self.bool_expr(d), self.bool_expr(d))
+
+    def negation(self, d: int) -> Est:
+        self.note("!")
+        return est.unary("!", self.bool_expr(d))
+
+    def compare(self, d: int) -> Est:
+        rng = self.rng
+        kind = rng.choice(("eq", "eq", "order", "order", "ext_order"))
+        if kind == "order":
+            op = rng.choice(("<", "<=", ">", ">="))
+            self.note(op)
+            return est.binary(op, self.long_expr(d), self.long_expr(d))
+        if kind == "ext_order":
+            t = rng.choice(("datetime", "duration"))
+            op = rng.choice(("<", "<=", ">", ">="))
+            self.note(f"{op}({t})")
+            return est.binary(op, self.ext_expr(t, d), self.ext_expr(t, d))
+        op = rng.choice(("==", "!="))
+        self.note(op)
+        t, left = self.any_typed(d)
+        return est.binary(op, left, self.expr(t, d))
+
+    def guarded_use(self, d: int) -> Est:
+        """Read a (possibly optional) attribute or tag under the guards that make it safe, then test it."""
+        paths = self.paths()
+        if not paths:
+            return self.compare(d)
+        p = self.rng.choice(paths)
+        body = self.predicate(p.expr, p.type, d)
+        guards = list(p.guards)
+        if guards and not self.validated and self.chance(0.25):
+            self.note("unguarded_read")
+            guards = guards[: self.rng.randint(0, len(guards) - 1)]
+        self.note("guarded_read" if guards else "attr_read")
+        return est.and_(*guards, body) if guards else body
+
+    def predicate(self, e: Est, t: Type, d: int) -> Est:
+        """A Boolean test about `e`, whose type is `t`."""
+        rng = self.rng
+        t = resolve(t)
+        if t == BOOL:
+            return e if rng.random() < 0.6 else est.unary("!", e)
+        if t == LONG:
+            op = rng.choice(("==", "!=", "<", "<=", ">", ">="))
+            self.note(op)
+            return est.binary(op, e, self.long_expr(d))
+        if t == STRING:
+            if rng.random() < 0.5:
+                return self._like(e)
+            self.note("==")
+            return est.binary(rng.choice(("==", "!=")), e, self.string_expr(d))
+        if isinstance(t, EntityT):
+            r = rng.random()
+            if r < 0.3:
+                self.note("==")
+                return est.binary("==", e, self.entity_expr(t.name, d))
+            if r < 0.7:
+                return self._in(e, t.name, d)
+            if r < 0.85:
+                self.note("is")
+                return est.is_(e, rng.choice(self.entity_types() or [t.name]))
+            return self._has(e, t)
+        if isinstance(t, SetT):
+            return self._set_pred(e, t, d)
+        if isinstance(t, RecordT):
+            if rng.random() < 0.5 or (self.validated and has_optional(t)):
+                return self._has(e, t)
+            self.note("==")
+            return est.binary("==", e, self.record_expr(t, d))
+        assert isinstance(t, ExtT)
+        return self._ext_pred(e, t.name, d)
+
+    def _like(self, e: Est) -> Est:
+        self.note("like")
+        pat = pattern(self.rng, self.pool.strings[:30])
+        if "Value" in e and isinstance(e["Value"], str) and self.chance(0.5):
+            e = est.value(matching_string(self.rng, pat))
+        return est.like(e, pat)
+
+    def like_test(self, d: int) -> Est:
+        if self.chance(0.4):
+            pat = pattern(self.rng, self.pool.strings[:30])
+            self.note("like")
+            return est.like(est.value(matching_string(self.rng, pat)), pat)
+        return self._like(self.string_expr(d))
+
+    def _in(self, e: Est, type_name: str, d: int) -> Est:
+        """`e in X` where X is an entity or a set of entities of an ancestor type."""
+        rng = self.rng
+        ancestors = [t for t in self.entity_types() if type_name in self.schema.descendant_types(t)]
+        target = rng.choice(ancestors) if ancestors and rng.random() < 0.85 else type_name
+        if self.chaos():
+            target = rng.choice(self.entity_types() or [type_name])
+        if rng.random() < 0.3:
+            self.note("in[set]")
+            return est.binary("in", e, est.set_([self.entity_expr(target, d) for _ in range(rng.randint(1, 3))]))
+        self.note("in")
+        return est.binary("in", e, self.entity_expr(target, d))
+
+    def membership(self, d: int) -> Est:
+        rng = self.rng
+        if self.env.actions and rng.random() < 0.25:
+            groups = [a.uid for a in self.schema.actions]
+            self.note("action in")
+            if rng.random() < 0.5:
+                return est.binary("in", est.var("action"), est.value(rng.choice(groups)))
+            return est.binary("in", est.var("action"), est.set_([est.value(g) for g in rng.sample(groups, min(2, len(groups)))]))
+        var = rng.choice(("principal", "resource"))
+        types = self.env.principal if var == "principal" else self.env.resource
+        if not types:
+            return self.bool_lit()
+        if self.chance(0.3) or not self.entity_types():
+            return self._in(est.var(var), rng.choice(types), d)
+        t = rng.choice(self.entity_types())
+        return self._in(self.entity_expr(t, d), t, d)
+
+    def is_test(self, d: int) -> Est:
+        rng = self.rng
+        types = self.entity_types()
+        if not types:
+            return self.bool_lit()
+        var = rng.choice(("principal", "resource"))
+        subject = est.var(var) if rng.random() < 0.7 else self.entity_expr(rng.choice(types), d)
+        t = rng.choice(types)
+        if rng.random() < 0.3:
+            self.note("is_in")
+            ancestors = [a for a in types if t in self.schema.descendant_types(a)] or [t]
+            return est.is_(subject, t, self.entity_expr(rng.choice(ancestors), d))
+        self.note("is")
+        return est.is_(subject, t)
+
+    def _has(self, e: Est, t: Type) -> Est:
+        rng = self.rng
+        self.note("has")
+        t = resolve(t)
+        shape: RecordT | None = None
+        if isinstance(t, RecordT):
+            shape = t
+        elif isinstance(t, EntityT):
+            et = self.schema.entity_types.get(t.name)
+            shape = et.shape if et is not None and et.enum is None else None
+        names = [n for n, _ in shape.attrs] if shape else []
+        if names and rng.random() < 0.75:
+            name = rng.choice(names)
+        else:
+            name = rng.choice(("name", "age", "missing", "a", "owner", ""))
+        return est.has_attr(e, name)
+
+    def has_test(self, d: int) -> Est:
+        options = [p for p in self.paths() if isinstance(p.type, (EntityT, RecordT))]
+        options += self.roots()
+        if not options:
+            return self.bool_lit()
+        p = self.rng.choice(options)
+        body = self._has(p.expr, p.type)
+        return est.and_(*p.guards, body) if p.guards and (self.validated or self.chance(0.7)) else body
+
+    def _set_pred(self, e: Est, t: SetT, d: int) -> Est:
+        rng = self.rng
+        r = rng.random()
+        if r < 0.4 and not (self.validated and has_optional(t.elem)):
+            self.note("contains")
+            return est.binary("contains", e, self.expr(t.elem, d))
+        if r < 0.7 and not (self.validated and has_optional(t.elem)):
+            op = rng.choice(("containsAll", "containsAny"))
+            self.note(op)
+            other = self.set_expr(t, d)
+            return est.binary(op, e, other) if rng.random() < 0.5 else est.binary(op, other, e)
+        self.note("isEmpty")
+        return est.unary("isEmpty", e)
+
+    def set_test(self, d: int) -> Est:
+        sets = [p for p in self.paths() if isinstance(p.type, SetT) and (not p.guards or not self.validated)]
+        if sets and self.chance(0.6):
+            p = self.rng.choice(sets)
+            return self._set_pred(p.expr, p.type, d)
+        t = SetT(self.rng.choice((LONG, STRING, EntityT(self.rng.choice(self.entity_types())) if self.entity_types() else LONG)))
+        return self._set_pred(self.set_expr(t, d), t, d)
+
+    def tag_test(self, d: int) -> Est:
+        """`e.hasTag(k)`, and `e.hasTag(k) && e.getTag(k) ...` for entity types with tags."""
+        rng = self.rng
+        tagged = [t for t in self.schema.entity_types.values() if t.tags is not None]
+        if tagged and rng.random() < 0.7:
+            et = rng.choice(tagged)
+            subject = self._subject_of_type(et.name, d)
+            key = est.value(rng.choice(TAG_KEYS) if rng.random() < 0.8 else string_value(rng))
+            has = est.binary("hasTag", subject, key)
+            self.note("hasTag")
+            if rng.random() < 0.6:
+                self.note("getTag")
+                get = est.binary("getTag", subject, key)
+                body = self.predicate(get, resolve(et.tags), d)
+                if not self.validated and self.chance(0.4):
+                    self.note("unguarded_tag")
+                    return body
+                return est.and_(has, body)
+            return has
+        if self.entity_types():
+            self.note("hasTag")
+            t = rng.choice(self.entity_types())
+            return est.binary("hasTag", self._subject_of_type(t, d), self.string_expr(d))
+        return self.bool_lit()
+
+    def _subject_of_type(self, type_name: str, d: int) -> Est:
+        if self.env.principal == (type_name,) and self.chance(0.5):
+            return est.var("principal")
+        if self.env.resource == (type_name,) and self.chance(0.5):
+            return est.var("resource")
+        return self.entity_expr(type_name, d)
+
+    def _ext_pred(self, e: Est, type_name: str, d: int) -> Est:
+        rng = self.rng
+        if type_name == "decimal":
+            m = rng.choice(("lessThan", "lessThanOrEqual", "greaterThan", "greaterThanOrEqual"))
+            self.note(m)
+            return est.call(m, [e, self.ext_expr("decimal", d)])
+        if type_name == "ipaddr":
+            m = rng.choice(("isIpv4", "isIpv6", "isLoopback", "isMulticast", "isInRange", "isInRange"))
+            self.note(m)
+            if m == "isInRange":
+                other = self.ext_expr("ipaddr", d)
+                return est.call(m, [e, other] if rng.random() < 0.7 else [other, e])
+            return est.call(m, [e])
+        if rng.random() < 0.3:
+            self.note("==")
+            return est.binary("==", e, self.ext_expr(type_name, d))
+        op = rng.choice(("<", "<=", ">", ">="))
+        self.note(f"{op}({type_name})")
+        return est.binary(op, e, self.ext_expr(type_name, d))
+
+    def ext_test(self, d: int) -> Est:
+        t = self.rng.choice(EXT_TYPES)
+        return self._ext_pred(self.ext_expr(t, d), t, d)
+
+    def narrow(self, d: int) -> Est:
+        """`principal is T && ...`: the right side may read T's attributes, as the validator allows."""
+        rng = self.rng
+        var = rng.choice(("principal", "resource"))
+        types = self.env.principal if var == "principal" else self.env.resource
+        if not types:
+            return self.bool_lit()
+        t = rng.choice(types)
+        saved_env, saved_paths = self.env, self._paths
+        self.env = Env(
+            (t,) if var == "principal" else saved_env.principal,
+            (t,) if var == "resource" else saved_env.resource,
+            saved_env.actions, saved_env.context,
+        )
+        self._paths = None
+        try:
+            self.note("is")
+            return est.and_(est.is_(est.var(var), t), self.bool_expr(d))
+        finally:
+            self.env, self._paths = saved_env, saved_paths
+
+    # ------------------------------------------------------------------ untyped extras
+
+    def wild(self, depth: int) -> Est:
+        """An expression of no particular type: any operator over any operands (type errors welcome)."""
+        rng = self.rng
+        if depth <= 0:
+            return self.pick([
+                (2, lambda: est.value(rng.choice((True, False, 0, 1, -1, MAX_LONG, MIN_LONG, "", "a")))),
+                (2, lambda: est.var(rng.choice(("principal", "action", "resource", "context")))),
+                (1, lambda: self.expr(self.random_type(0), 0)),
+            ])
+        d = depth - 1
+        op = rng.choice((
+            "==", "!=", "<", "<=", ">", ">=", "&&", "||", "+", "-", "*", "in", "contains", "containsAll",
+            "containsAny", "getTag", "hasTag", "!", "neg", "isEmpty", ".", "has", "like", "is", "if",
+            "Set", "Record", "ext",
+        ))
+        self.note(f"wild:{op}")
+        if op in ("!", "neg", "isEmpty"):
+            return est.unary(op, self.wild(d))
+        if op == ".":
+            return est.get_attr(self.wild(d), rng.choice(("name", "age", "a", "owner", "")))
+        if op == "has":
+            return est.has_attr(self.wild(d), rng.choice(("name", "age", "a", "owner", "")))
+        if op == "like":
+            return est.like(self.wild(d), pattern(rng))
+        if op == "is":
+            return est.is_(self.wild(d), rng.choice(self.entity_types() or ["User"]))
+        if op == "if":
+            return est.ite(self.wild(d), self.wild(d), self.wild(d))
+        if op == "Set":
+            return est.set_([self.wild(d) for _ in range(rng.randint(0, 3))])
+        if op == "Record":
+            return est.record({rng.choice(("a", "b", "if", "")): self.wild(d) for _ in range(rng.randint(0, 2))})
+        if op == "ext":
+            name = rng.choice(("decimal", "ip", "datetime", "duration") + tuple(
+                m for m in ("lessThan", "isIpv4", "isInRange", "offset", "toDays", "toTime", "durationSince")))
+            args = [self.wild(d) for _ in range(1 if name in ("decimal", "ip", "datetime", "duration", "isIpv4", "toDays", "toTime") else 2)]
+            if name in ("decimal", "ip", "datetime", "duration") and rng.random() < 0.7:
+                args = [est.value(ext_literal(rng, name))]
+            return est.call(name, args)
+        return est.binary(op, self.wild(d), self.wild(d))
+
+    def condition(self) -> Est:
+        """A `when`/`unless` body."""
+        depth = self.rng.randint(1, self.s.max_depth)
+        if self.s.mode == "untyped" and self.chance(0.35):
+            return self.wild(depth)
+        return self.bool_expr(depth)

@@ -1,0 +1,74 @@
+"""The Z3 model (`spec`) as an oracle: JSON policy form, explicit entities, explicit context.
+
+The model reads no schemas and no text: it is handed the generator's JSON
+policy form (which the parse check ties to what the parsers produce) and the
+explicit entities and request JSON.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .case import Case
+from .outcome import Outcome
+
+
+def model_available() -> bool:
+    try:
+        spec = importlib.import_module("spec")
+    except Exception:  # noqa: BLE001 - not written yet, or broken: no model oracle this run
+        return False
+    return callable(getattr(spec, "is_authorized", None))
+
+
+def _error_pairs(errors: Any) -> list[tuple[str, str]]:
+    """The model's erroring policies as (id, kind), whatever container it reports them in."""
+    if isinstance(errors, dict):
+        return [(str(k), _kind(v)) for k, v in errors.items()]
+    out = []
+    for e in errors or ():
+        if isinstance(e, str):
+            out.append((e, "?"))
+        elif isinstance(e, (tuple, list)):
+            out.append((str(e[0]), _kind(e[1]) if len(e) > 1 else "?"))
+        else:
+            pid = getattr(e, "policy_id", None) or getattr(e, "id", None)
+            out.append((str(pid), _kind(getattr(e, "kind", None) or getattr(e, "error", None))))
+    return out
+
+
+def _kind(k: Any) -> str:
+    if k is None:
+        return "?"
+    return str(getattr(k, "value", k))
+
+
+class ModelOracle:
+    name = "model"
+
+    def __init__(self) -> None:
+        self.spec = importlib.import_module("spec")
+        errors = importlib.import_module("spec.errors")
+        self.input_error = getattr(errors, "InputError", ValueError)
+
+    def authorize(self, case: Case, schema: bool = False) -> list[Outcome]:
+        policies = case.policies_json()
+        out = []
+        for r in case.requests:
+            try:
+                resp = self.spec.is_authorized(r, policies, case.entities)
+            except self.input_error as e:
+                out.append(Outcome.refused(f"model input: {e}"))
+                continue
+            except RecursionError:
+                out.append(Outcome.crashed("RecursionError"))
+                continue
+            except Exception as e:  # noqa: BLE001 - a crash is a finding
+                out.append(Outcome.crashed(f"{type(e).__name__}: {e}"))
+                continue
+            decision = str(getattr(resp.decision, "value", resp.decision)).lower()
+            kinds = getattr(resp, "error_kinds", None)
+            errors = _error_pairs(kinds if kinds is not None else resp.errors)
+            out.append(Outcome.answer(decision, [str(x) for x in resp.reasons], errors))
+        return out

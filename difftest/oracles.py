@@ -1,0 +1,250 @@
+"""The engines under comparison, behind one interface.
+
+- `ImplOracle`: our engine (`impl`), the system under test;
+- `ModelOracle`: our Z3 model (`spec`), the reference semantics;
+- `RustOracle`: the Rust engine through `cedarpy`, the ground truth where installed.
+
+Each prepares a case once (parse policies, link templates, parse entities)
+and then answers every request with an `Outcome`. With `schema=True` the
+schema takes part (schema-directed entity and context parsing, request
+validation); the model never reads schemas.
+
+An exception that is not a Cedar error is a crash: the engines must never
+leak a Python or Rust panic on any input.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .case import Case
+from .outcome import Outcome
+
+_POLICY_ID = re.compile(r"^error while evaluating policy `((?:[^`]|``)*)`: (.*)$", re.S)
+
+
+def rust_error_kind(message: str) -> str:
+    """The Cedar error kind of a Rust evaluation-error message."""
+    if "integer overflow" in message:
+        return "arithBoundsError"
+    if "does not have the attribute" in message:
+        return "attrDoesNotExist"
+    if "does not have the tag" in message:
+        return "tagDoesNotExist"
+    if message.startswith("entity `") and message.endswith("does not exist"):
+        return "entityDoesNotExist"
+    if message.startswith("type error"):
+        return "typeError"
+    if "extension function" in message or "extension" in message:
+        return "extensionError"
+    return "?"
+
+
+@dataclass(slots=True)
+class Validation:
+    passed: bool
+    failing: frozenset[str]  # ids of the policies with errors
+    rejected: str | None = None  # the input could not be read at all
+    crash: str | None = None
+
+
+class RustOracle:
+    name = "rust"
+
+    def __init__(self) -> None:
+        self.cedarpy = importlib.import_module("cedarpy")
+
+    def authorize(self, case: Case, schema: bool = False) -> list[Outcome]:
+        cp = self.cedarpy
+        try:
+            ps = cp.PolicySet.from_str(case.policy_text)
+            if case.links:
+                ps = ps.with_linked_batch([
+                    {"template_id": link["templateId"], "new_id": link["newId"], "values": link["values"]}
+                    for link in case.links
+                ])
+        except ValueError as e:
+            return [Outcome.refused(f"policies: {e}")] * len(case.requests)
+        sch = None
+        try:
+            if schema:
+                sch = cp.Schema.from_str(case.schema_text or "")
+                ents = cp.Entities.from_json_str(json.dumps(case.entities_schema_form()), sch)
+            else:
+                ents = cp.Entities.from_json_str(json.dumps(case.entities))
+        except ValueError as e:
+            return [Outcome.refused(f"entities: {e}")] * len(case.requests)
+        requests = [case.request_schema_form(i) if schema else r for i, r in enumerate(case.requests)]
+        results = cp.is_authorized_batch(requests, ps, ents, sch)
+        return [self._outcome(r) for r in results]
+
+    @staticmethod
+    def _outcome(r: Any) -> Outcome:
+        decision = r._authz_resp.get("decision")
+        errors = r.diagnostics.errors
+        if decision not in ("Allow", "Deny"):
+            return Outcome.refused("; ".join(errors))
+        errs = []
+        for e in errors:
+            m = _POLICY_ID.match(e)
+            if m is None:
+                return Outcome.refused(e)
+            errs.append((m.group(1), rust_error_kind(m.group(2))))
+        return Outcome.answer(decision.lower(), list(r.diagnostics.reasons), errs)
+
+    def validate(self, case: Case) -> Validation:
+        try:
+            res = self.cedarpy.validate_policies(case.policy_text, case.schema_text or "")
+        except ValueError as e:
+            return Validation(False, frozenset(), rejected=str(e))
+        failing = frozenset(e.policy_id for e in res.errors)
+        if not res.validation_passed and not failing:
+            return Validation(False, frozenset(), rejected="; ".join(e.error for e in res.errors))
+        return Validation(res.validation_passed, failing)
+
+    def rejected_policy_ids(self, text: str, schema_text: str) -> set[str] | None:
+        """For the validated-only generator: the policies the Rust validator rejects."""
+        try:
+            res = self.cedarpy.validate_policies(text, schema_text)
+        except ValueError:
+            return None
+        failing = {e.policy_id for e in res.errors}
+        if not res.validation_passed and not failing:
+            return None
+        return failing
+
+    def policy_json(self, text: str) -> dict[str, Any] | None:
+        """The JSON policy-set form of `text`, or None if Rust rejects the text."""
+        try:
+            return json.loads(self.cedarpy.policies_to_json_str(text))
+        except ValueError:
+            return None
+
+    def format(self, text: str) -> str | None:
+        try:
+            return self.cedarpy.format_policies(text)
+        except ValueError:
+            return None
+
+    def accepts_schema(self, text: str, json_form: bool = False) -> bool:
+        try:
+            (self.cedarpy.Schema.from_json_str if json_form else self.cedarpy.Schema.from_str)(text)
+            return True
+        except ValueError:
+            return False
+
+    def accepts_entities(self, text: str, schema_text: str | None) -> bool:
+        try:
+            sch = self.cedarpy.Schema.from_str(schema_text) if schema_text is not None else None
+            self.cedarpy.Entities.from_json_str(text, sch)
+            return True
+        except ValueError:
+            return False
+
+
+class ImplOracle:
+    """Our engine, through its public API (`PolicySet`, `Entities`, `Schema`, `Authorizer`, `validate`)."""
+
+    name = "impl"
+
+    def __init__(self) -> None:
+        self.impl = importlib.import_module("impl")
+        self.errors = importlib.import_module("impl.errors")
+        self.authorizer = importlib.import_module("impl.authorizer")
+        self.request = importlib.import_module("impl.request")
+        self._schemas: dict[str, Any] = {}
+
+    def formatter(self) -> Any:
+        """The engine's policy formatter (text -> text), if it has one."""
+        try:
+            return importlib.import_module("impl.format").format_text
+        except (ImportError, AttributeError):
+            return None
+
+    def schema(self, text: str) -> Any:
+        """`Schema.from_str`, remembered: one case reads its schema many times."""
+        sch = self._schemas.get(text)
+        if sch is None:
+            if len(self._schemas) > 16:
+                self._schemas.clear()
+            sch = self._schemas[text] = self.impl.Schema.from_str(text)
+        return sch
+
+    def _guard(self, stage: str, f: Any) -> tuple[Any, Outcome | None]:
+        """Run one stage; a Cedar error refuses the input, any other exception is a crash."""
+        try:
+            return f(), None
+        except self.errors.CedarError as e:
+            return None, Outcome.refused(f"{stage}: {type(e).__name__}: {e.message}")
+        except RecursionError:
+            return None, Outcome.crashed(f"{stage}: RecursionError")
+        except Exception as e:  # noqa: BLE001 - a crash is a finding, not a failure of the harness
+            return None, Outcome.crashed(f"{stage}: {type(e).__name__}: {e}")
+
+    def policy_set(self, case: Case) -> tuple[Any, Outcome | None]:
+        def build() -> Any:
+            ps = self.impl.PolicySet.from_str(case.policy_text)
+            for link in case.links:
+                ps.link(link["templateId"], link["newId"], link["values"])
+            return ps
+
+        return self._guard("policies", build)
+
+    def authorize(self, case: Case, schema: bool = False) -> list[Outcome]:
+        impl = self.impl
+        n = len(case.requests)
+        ps, bad = self.policy_set(case)
+        if bad:
+            return [bad] * n
+        sch = None
+        if schema:
+            sch, bad = self._guard("schema", lambda: self.schema(case.schema_text or ""))
+            if bad:
+                return [bad] * n
+        data = case.entities_schema_form() if schema else case.entities
+        ents, bad = self._guard("entities", lambda: impl.Entities.from_json(data, sch))
+        if bad:
+            return [bad] * n
+        authz, bad = self._guard("authorizer", lambda: impl.Authorizer(ps, ents, sch))
+        if bad:
+            return [bad] * n
+        return [self._request(authz, sch, case.request_schema_form(i) if schema else r)
+                for i, r in enumerate(case.requests)]
+
+    def _request(self, authz: Any, sch: Any, r: dict[str, Any]) -> Outcome:
+        def run() -> Any:
+            req = self.authorizer.as_request(r, sch)
+            if sch is not None:
+                self.request.validate_request(sch, req.principal, req.action, req.resource, req.context)
+            return authz.is_authorized(req)
+
+        resp, bad = self._guard("request", run)
+        if bad:
+            return bad
+        errs = [(e.policy_id, e.kind.value if e.kind is not None else "internal") for e in resp.errors]
+        return Outcome.answer(resp.decision.value, list(resp.reasons), errs)
+
+    def validate(self, case: Case) -> Validation:
+        def run() -> Any:
+            ps = self.impl.PolicySet.from_str(case.policy_text)
+            return self.impl.validate(ps, self.schema(case.schema_text or ""))
+
+        try:
+            res = run()
+        except self.errors.CedarError as e:
+            return Validation(False, frozenset(), rejected=f"{type(e).__name__}: {e.message}")
+        except Exception as e:  # noqa: BLE001
+            return Validation(False, frozenset(), crash=f"{type(e).__name__}: {e}")
+        return Validation(res.passed, frozenset(e.policy_id for e in res.errors))
+
+
+def available(name: str) -> bool:
+    try:
+        importlib.import_module(name)
+        return True
+    except Exception:  # noqa: BLE001 - any import failure means "not available"
+        return False

@@ -1,0 +1,313 @@
+"""The entity store: entities with attributes, tags and (transitively closed) ancestors.
+
+Loading follows Rust's `EntityJsonParser` and `Entities::from_entities`:
+1. each JSON entity `{"uid", "attrs", "parents", "tags"?}` is read (`attrs` and
+   `parents` are required; unknown keys are ignored); with a schema its
+   attributes and tags are read schema-directed (`impl.value_json`) and an
+   entity of an undeclared type is an error;
+2. the same uid twice is an error unless both entries are identical;
+3. with a schema, every non-action entity must conform (required attributes,
+   attribute and tag types, allowed parent types, enumerated ids);
+4. ancestors are closed transitively once; a cycle is an error (Rust's
+   `enforce_dag`);
+5. with a schema, an action entity given in the JSON must equal the schema's
+   declaration (same ancestors, no attributes or tags), and the schema's
+   action entities are added.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Mapping
+
+from .conformance import (
+    invalid_entity_uid,
+    invalid_entity_uid_in,
+    is_action_type,
+    schema_facts,
+    type_mismatch,
+)
+from .errors import EntityError
+from .schema.model import Schema
+from .types import RecordType
+from .values import EntityUID, Record, Value, to_json
+from .value_json import Where, load_json, parse_entity_uid, parse_value
+
+_EMPTY: frozenset = frozenset()
+
+
+class Entity:
+    """One entity. `ancestors` is the transitive closure of `parents`, filled in by `Entities`."""
+
+    __slots__ = ("uid", "attrs", "parents", "ancestors", "tags")
+
+    def __init__(
+        self,
+        uid: EntityUID,
+        attrs: Mapping[str, Value] | None = None,
+        parents: Iterable[EntityUID] = (),
+        tags: Mapping[str, Value] | None = None,
+    ) -> None:
+        self.uid = uid
+        self.attrs: dict[str, Value] = dict(attrs) if attrs else {}
+        self.parents: frozenset[EntityUID] = frozenset(parents)
+        self.ancestors: frozenset[EntityUID] = self.parents
+        self.tags: dict[str, Value] = dict(tags) if tags else {}
+
+    def same_as(self, other: "Entity") -> bool:
+        """Rust's `deep_eq` as used for duplicate entries (before ancestors are closed)."""
+        return (
+            self.uid == other.uid
+            and Record(self.attrs) == Record(other.attrs)
+            and Record(self.tags) == Record(other.tags)
+            and self.parents == other.parents
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "uid": self.uid.to_json(),
+            "attrs": {k: to_json(v) for k, v in self.attrs.items()},
+            "parents": [p.to_json() for p in sorted(self.parents)],
+        }
+        if self.tags:
+            out["tags"] = {k: to_json(v) for k, v in self.tags.items()}
+        return out
+
+    def __repr__(self) -> str:
+        return f"Entity({self.uid!r}, attrs={self.attrs!r}, parents={sorted(self.parents)!r}, tags={self.tags!r})"
+
+
+class Entities:
+    """An immutable entity store keyed by `EntityUID`.
+
+    `by_uid` is the plain dict the evaluator reads on the request path.
+    """
+
+    __slots__ = ("by_uid",)
+
+    def __init__(self, entities: Iterable[Entity] = ()) -> None:
+        """Store `entities` (identical duplicates allowed) and close their ancestors."""
+        self.by_uid: dict[EntityUID, Entity] = _entity_map(entities)
+        _close_ancestors(self.by_uid)
+
+    # ------------------------------------------------------------ reading
+
+    def get(self, uid: EntityUID) -> Entity | None:
+        return self.by_uid.get(uid)
+
+    def __contains__(self, uid: object) -> bool:
+        return uid in self.by_uid
+
+    def __len__(self) -> int:
+        return len(self.by_uid)
+
+    def __iter__(self) -> Iterator[Entity]:
+        return iter(self.by_uid.values())
+
+    def ancestors(self, uid: EntityUID) -> frozenset[EntityUID]:
+        """All ancestors of `uid` (empty if there is no such entity)."""
+        e = self.by_uid.get(uid)
+        return e.ancestors if e is not None else _EMPTY
+
+    def attrs(self, uid: EntityUID) -> dict[str, Value] | None:
+        e = self.by_uid.get(uid)
+        return e.attrs if e is not None else None
+
+    def tags(self, uid: EntityUID) -> dict[str, Value] | None:
+        e = self.by_uid.get(uid)
+        return e.tags if e is not None else None
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """Entities JSON with every `__entity`/`__extn` escape explicit, readable without a schema."""
+        return [e.to_json() for e in self.by_uid.values()]
+
+    # ------------------------------------------------------------ loading
+
+    @classmethod
+    def from_json(cls, source: Any, schema: Schema | None = None) -> "Entities":
+        """Load entities JSON (text, or the already-parsed list), schema-directed if `schema` is given."""
+        if isinstance(source, (str, bytes, bytearray)):
+            source = load_json(source, "entities")
+        if not isinstance(source, (list, tuple)):
+            raise EntityError("entities JSON must be an array of entities")
+        parsed = [_parse_entity(j, i, schema) for i, j in enumerate(source)]
+        by_uid = _entity_map(parsed)
+        if schema is not None:
+            for e in by_uid.values():
+                if not is_action_type(e.uid[0]):
+                    _check_conforms(e, schema)
+        _close_ancestors(by_uid)
+        if schema is not None:
+            actions = schema_facts(schema).action_ancestors
+            for e in by_uid.values():
+                if is_action_type(e.uid[0]):
+                    _check_action(e, schema, actions)
+            for uid, ancestors in actions.items():
+                action = Entity(uid, parents=schema.actions[uid].member_of)
+                action.ancestors = ancestors
+                by_uid[uid] = action
+        store = cls.__new__(cls)
+        store.by_uid = by_uid
+        return store
+
+
+def _parse_entity(j: Any, index: int, schema: Schema | None) -> Entity:
+    if not isinstance(j, dict):
+        raise EntityError(f"entity #{index} must be a JSON object")
+    for required in ("uid", "attrs", "parents"):
+        if required not in j:
+            raise EntityError(f"entity #{index}: missing field `{required}`")
+    uid = parse_entity_uid(j["uid"], Where("in uid field of entity #{}", index))
+    attrs_j, parents_j, tags_j = j["attrs"], j["parents"], j.get("tags", {})
+    if not isinstance(attrs_j, dict):
+        raise EntityError(f"entity `{uid}`: `attrs` must be a JSON object")
+    if not isinstance(parents_j, list):
+        raise EntityError(f"entity `{uid}`: `parents` must be a JSON array")
+    if not isinstance(tags_j, dict):
+        raise EntityError(f"entity `{uid}`: `tags` must be a JSON object")
+    etype = None
+    if schema is not None and not is_action_type(uid[0]):
+        etype = schema.entity_types.get(uid[0])
+        if etype is None:
+            raise EntityError(f"entity `{uid}` has type `{uid[0]}` which is not declared in the schema")
+    attrs: dict[str, Value] = {}
+    for name, v in attrs_j.items():
+        where = Where("in attribute `{}` on `{}`", name, uid)
+        expected = None
+        if etype is not None:
+            attr = etype.attributes.get(name)
+            if attr is None:
+                if not etype.attributes.open:
+                    raise EntityError(f"attribute `{name}` on `{uid}` should not exist according to the schema")
+            else:
+                expected = attr.type
+        attrs[name] = parse_value(v, expected, where, 4)
+    tags: dict[str, Value] = {}
+    for name, v in tags_j.items():
+        expected = None
+        if etype is not None:
+            if etype.tags is None:
+                raise EntityError(f"found a tag `{name}` on `{uid}`, but no tags should exist on `{uid}` according to the schema")
+            expected = etype.tags
+        tags[name] = parse_value(v, expected, Where("in tag `{}` on `{}`", name, uid), 4)
+    parents = []
+    where_parents = Where("in parents field of `{}`", uid)
+    for p in parents_j:
+        parent = parse_entity_uid(p, where_parents)
+        if is_action_type(uid[0]) and not is_action_type(parent[0]):
+            raise EntityError(f"action `{uid}` has a non-action parent `{parent}`")
+        parents.append(parent)
+    return Entity(uid, attrs, parents, tags)
+
+
+def _entity_map(entities: Iterable[Entity]) -> dict[EntityUID, Entity]:
+    by_uid: dict[EntityUID, Entity] = {}
+    for e in entities:
+        seen = by_uid.get(e.uid)
+        if seen is None:
+            by_uid[e.uid] = e
+        elif not seen.same_as(e):
+            raise EntityError(f"duplicate entity entry `{e.uid}`")
+    return by_uid
+
+
+def _check_conforms(e: Entity, schema: Schema) -> None:
+    """Rust's `validate_entity` for a non-action entity."""
+    etype = schema.entity_types[e.uid[0]]
+    problem = invalid_entity_uid(e.uid, schema)
+    if problem is not None:
+        raise EntityError(problem)
+    attributes: RecordType = etype.attributes
+    for name, attr in attributes.attrs.items():
+        if attr.required and name not in e.attrs:
+            raise EntityError(f"expected entity `{e.uid}` to have attribute `{name}`, but it does not")
+    for name, v in e.attrs.items():
+        attr = attributes.get(name)
+        if attr is None:
+            if not attributes.open:
+                raise EntityError(f"attribute `{name}` on `{e.uid}` should not exist according to the schema")
+        else:
+            mismatch = type_mismatch(v, attr.type)
+            if mismatch is not None:
+                raise EntityError(f"in attribute `{name}` on `{e.uid}`, {mismatch}")
+        problem = invalid_entity_uid_in(v, schema)
+        if problem is not None:
+            raise EntityError(f"in attribute `{name}` on `{e.uid}`, {problem}")
+    allowed = schema_facts(schema).allowed_parent_types.get(e.uid[0], frozenset())
+    for parent in sorted(e.parents):
+        problem = invalid_entity_uid(parent, schema)
+        if problem is not None:
+            raise EntityError(problem)
+        if parent[0] not in allowed:
+            raise EntityError(f"`{e.uid}` is not allowed to have an ancestor of type `{parent[0]}` according to the schema")
+    if e.tags:
+        if etype.tags is None:
+            name = next(iter(e.tags))
+            raise EntityError(f"found a tag `{name}` on `{e.uid}`, but no tags should exist on `{e.uid}` according to the schema")
+        for name, v in e.tags.items():
+            mismatch = type_mismatch(v, etype.tags)
+            if mismatch is not None:
+                raise EntityError(f"in tag `{name}` on `{e.uid}`, {mismatch}")
+        for name, v in e.tags.items():
+            problem = invalid_entity_uid_in(v, schema)
+            if problem is not None:
+                raise EntityError(f"in tag `{name}` on `{e.uid}`, {problem}")
+
+
+def _check_action(e: Entity, schema: Schema, actions: dict[EntityUID, frozenset[EntityUID]]) -> None:
+    declared = actions.get(e.uid)
+    if declared is None:
+        raise EntityError(f"found action entity `{e.uid}`, but it was not declared as an action in the schema")
+    if e.attrs or e.tags or e.ancestors != declared:
+        raise EntityError(f"definition of action `{e.uid}` does not match its schema declaration")
+
+
+def _close_ancestors(by_uid: dict[EntityUID, Entity]) -> None:
+    """Fill in every entity's `ancestors`; an entity among its own ancestors is an error.
+
+    Iterative depth-first search in post-order, so a deep hierarchy cannot
+    exhaust the Python stack; parents that are not in the store contribute
+    only themselves.
+    """
+    done: set[EntityUID] = set()
+    on_path: set[EntityUID] = set()
+    for root in by_uid:
+        if root in done:
+            continue
+        stack: list[tuple[EntityUID, Iterator[EntityUID]]] = [(root, iter(by_uid[root].parents))]
+        on_path.add(root)
+        while stack:
+            uid, pending = stack[-1]
+            for parent in pending:
+                if parent in on_path:
+                    raise EntityError(f"entity `{parent}` has itself as an ancestor")
+                if parent not in done and parent in by_uid:
+                    on_path.add(parent)
+                    stack.append((parent, iter(by_uid[parent].parents)))
+                    break
+            else:
+                stack.pop()
+                on_path.discard(uid)
+                done.add(uid)
+                e = by_uid[uid]
+                closed = set(e.parents)
+                for parent in e.parents:
+                    pe = by_uid.get(parent)
+                    if pe is not None:
+                        closed.update(pe.ancestors)
+                e.ancestors = frozenset(closed)
+
+
+def parse_context(source: Any, schema: Schema | None = None, action: EntityUID | None = None) -> Record:
+    """A request context from its JSON (text or parsed), read against `action`'s context type
+    when a schema is given. Type conformance is checked by request validation."""
+    if isinstance(source, (str, bytes, bytearray)):
+        source = load_json(source, "context")
+    if schema is not None:
+        if action is None or action not in schema.actions:
+            raise EntityError(f"cannot read the context: action `{action}` is not declared in the schema")
+        value = parse_value(source, schema.actions[action].context, "while parsing context")
+    else:
+        value = parse_value(source, None, "while parsing context")
+    if value.__class__ is not Record:
+        raise EntityError("the context must be a record (a JSON object)")
+    return value  # type: ignore[return-value]

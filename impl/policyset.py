@@ -1,0 +1,203 @@
+"""A policy set: static policies, templates and template-linked policies, by id.
+
+Ids follow the Cedar CLI: a policy annotated `@id("x")` is named `x`, any other
+is `policyN` with N its 0-based position in the file. Static policies and
+templates share one id space with the links (as in Rust's `ast::PolicySet`).
+`policies` holds what the authorizer evaluates: every static policy and every
+linked policy with its slots replaced by the linked entities.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+from . import est
+from .ast import Policy, ScopeConstraint, Slot, TemplateLink
+from .errors import LinkError, PolicySetError
+from .parser import parse_policies
+from .values import EntityUID
+
+
+class PolicySet:
+    """Policies and templates by id; see the module docstring for the naming rules."""
+
+    def __init__(self, policies: "list[Policy] | None" = None) -> None:
+        self.policies: dict[str, Policy] = {}
+        self.templates: dict[str, Policy] = {}
+        self.links: dict[str, TemplateLink] = {}
+        self._statics: dict[str, Policy] = {}
+        self._written: list[str] = []  # static policies and templates in the order they were added
+        for p in policies or ():
+            self.add(p)
+
+    # ------------------------------------------------------------ construction
+
+    @classmethod
+    def from_str(cls, text: str, name: str = "<input>") -> "PolicySet":
+        """Parse Cedar policy text (`ParseError` on bad syntax, `PolicySetError` on duplicate ids)."""
+        ps = cls()
+        for p in parse_policies(text, name):
+            ps.add(_renamed_by_annotation(p))
+        return ps
+
+    @classmethod
+    def from_json(cls, obj: Any) -> "PolicySet":
+        """Read the JSON policy-set form `{"staticPolicies", "templates", "templateLinks"}` (a dict or JSON text)."""
+        if isinstance(obj, (str, bytes)):
+            obj = est.loads(obj.decode() if isinstance(obj, bytes) else obj)
+        statics, templates, links = est.policy_set_from_json(obj)
+        ps = cls()
+        for p in statics.values():
+            ps.add(p)
+        for t in templates.values():
+            ps.add_template(t)
+        for link in links:
+            ps.link(link.template_id, link.new_id, dict(link.values))
+        return ps
+
+    def add(self, policy: Policy) -> None:
+        """Add a static policy, or a template if it has slots."""
+        if policy.is_template:
+            self.add_template(policy)
+            return
+        self._claim(policy.id, PolicySetError, "policy")
+        self._statics[policy.id] = policy
+        self.policies[policy.id] = policy
+        self._written.append(policy.id)
+
+    def add_template(self, template: Policy) -> None:
+        """Add a template (one read from JSON may have no slots; it is then only usable by linking)."""
+        self._claim(template.id, PolicySetError, "template")
+        self.templates[template.id] = template
+        self._written.append(template.id)
+
+    def link(self, template_id: str, new_id: str, values: Mapping[str, Any]) -> Policy:
+        """Link a template: bind each of its slots (`?principal`, `?resource`) to an entity."""
+        template = self.templates.get(template_id)
+        if template is None:
+            raise LinkError(f"failed to link template: no template with id `{template_id}`")
+        bound: dict[str, EntityUID] = {}
+        for slot, value in values.items():
+            name = slot if slot.startswith("?") else f"?{slot}"
+            if name in bound:
+                raise LinkError(f"failed to link template `{template_id}`: slot `{name}` given twice")
+            bound[name] = _entity(value, name)
+        needed = set(template.slots)
+        missing = sorted(needed - bound.keys())
+        if missing:
+            raise LinkError(f"failed to link template `{template_id}`: no value provided for `{missing[0]}`")
+        extra = sorted(bound.keys() - needed)
+        if extra:
+            raise LinkError(f"failed to link template `{template_id}`: value provided for `{extra[0]}`, "
+                            f"which is not a slot of the template")
+        self._claim(new_id, LinkError, "policy")
+        linked = Policy(new_id, template.effect, _bind(template.principal, bound), template.action,
+                        _bind(template.resource, bound), template.conditions, template.annotations, template.loc)
+        self.links[new_id] = TemplateLink(template_id, new_id, tuple(sorted(bound.items())))
+        self.policies[new_id] = linked
+        return linked
+
+    def merge(self, other: "PolicySet") -> None:
+        """Add every static policy, template and link of `other` (`PolicySetError`/`LinkError` on id clashes)."""
+        for pid in other._written:
+            if pid in other._statics:
+                self.add(other._statics[pid])
+            else:
+                self.add_template(other.templates[pid])
+        for link in other.links.values():
+            self.link(link.template_id, link.new_id, dict(link.values))
+
+    def _claim(self, pid: str, error: type, what: str) -> None:
+        if pid in self.policies or pid in self.templates:
+            raise error(f"a {what} with id `{pid}` already exists in the policy set")
+
+    # ------------------------------------------------------------ access
+
+    def get(self, pid: str) -> Policy | None:
+        """The static, linked or template policy with this id."""
+        return self.policies.get(pid) or self.templates.get(pid)
+
+    @property
+    def static_policies(self) -> dict[str, Policy]:
+        return dict(self._statics)
+
+    def __len__(self) -> int:
+        """The number of policies the authorizer evaluates (static and linked)."""
+        return len(self.policies)
+
+    def __iter__(self) -> Iterator[Policy]:
+        return iter(self.policies.values())
+
+    def __contains__(self, pid: object) -> bool:
+        return pid in self.policies or pid in self.templates
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PolicySet):
+            return NotImplemented
+        return (self._statics == other._statics and self.templates == other.templates
+                and self.links == other.links)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"PolicySet({len(self._statics)} static, {len(self.templates)} templates, "
+                f"{len(self.links)} links)")
+
+    # ------------------------------------------------------------ output
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON policy-set form, as Rust's `PolicySet::to_json` writes it."""
+        return {
+            "templates": {tid: est.policy_to_json(t) for tid, t in self.templates.items()},
+            "staticPolicies": {pid: est.policy_to_json(p) for pid, p in self._statics.items()},
+            "templateLinks": [est.link_to_json(link) for link in self.links.values()],
+        }
+
+    def to_json_str(self, indent: int | None = None) -> str:
+        return est.dumps(self.to_json(), indent)
+
+    def to_cedar(self) -> str:
+        """Cedar text for the static policies and templates (linked policies have no text form)."""
+        if self.links:
+            raise PolicySetError("a policy set with template-linked policies cannot be written as Cedar text; "
+                                 "use to_json()")
+        return self._text()
+
+    def _text(self) -> str:
+        from .format import format_policies
+
+        return format_policies([self._statics.get(pid) or self.templates[pid] for pid in self._written])
+
+    def __str__(self) -> str:
+        text = self._text()
+        notes = "".join(f"// {lid}: linked from template `{link.template_id}` with "
+                        + ", ".join(f"{slot} = {uid}" for slot, uid in link.values) + "\n"
+                        for lid, link in self.links.items())
+        return text + notes
+
+
+def _renamed_by_annotation(p: Policy) -> Policy:
+    for key, value in p.annotations:
+        if key == "id":
+            new_id = value or ""
+            if new_id != p.id:
+                return Policy(new_id, p.effect, p.principal, p.action, p.resource, p.conditions,
+                              p.annotations, p.loc)
+    return p
+
+
+def _entity(value: Any, slot: str) -> EntityUID:
+    if isinstance(value, EntityUID):
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("type"), str) and isinstance(value.get("id"), str):
+        return EntityUID(value["type"], value["id"])
+    if isinstance(value, Mapping) and isinstance(value.get("__entity"), Mapping):
+        return _entity(value["__entity"], slot)
+    raise LinkError(f"the value for `{slot}` must be an entity, as `EntityUID(type, id)` or "
+                    f"`{{\"type\": .., \"id\": ..}}`")
+
+
+def _bind(c: ScopeConstraint, values: dict[str, EntityUID]) -> ScopeConstraint:
+    if isinstance(c.entity, Slot):
+        return ScopeConstraint(c.op, values[c.entity.name], c.entity_type, c.loc)
+    return c

@@ -1,0 +1,180 @@
+"""The semantics of Cedar expressions (Lean `Spec/Evaluator.lean`).
+
+`evaluate(x, request, entities)` is the Z3 term for the `Result` of `x`. One
+function per expression form (`_EVALUATE`), one rule per operator (`APPLY1`,
+`APPLY2`); a rule lists the arms of Lean's match, and any value shape no arm
+covers is a typeError.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import z3
+
+from spec import extfun
+from spec.entities import Entities
+from spec.errors import bind, bind_all, cases, err, ok
+from spec.expr import (And, BinaryApp, Call, Expr, GetAttr, HasAttr, Is, Ite, Like, Lit, Or, Prim, RecordExpr,
+                       SetExpr, Uid, UnaryApp, Var)
+from spec.request import Request
+from spec.values import (EntityUID, Entry, Value, bool_value, entity_uid, long_value, make_record, make_set,
+                         map_contains, set_all, set_any, set_contains, string_val, string_value)
+from spec.wildcard import wildcard_match
+
+V = Value
+Arms = list[tuple[z3.BoolRef, z3.DatatypeRef]]
+
+
+def prim_value(p: Prim) -> z3.DatatypeRef:
+    if isinstance(p, bool):
+        return bool_value(p)
+    if isinstance(p, int):
+        return long_value(p)
+    if isinstance(p, str):
+        return string_value(p)
+    return V.entity(entity_uid(p.ty, p.eid))
+
+
+def _ok_bool(b: z3.BoolRef) -> z3.DatatypeRef:
+    return ok(bool_value(b))
+
+
+def _int_or_err(no_overflow: z3.BoolRef, i: z3.BitVecRef) -> z3.DatatypeRef:
+    """Lean `intOrErr`: the 64-bit result, or arithBoundsError on overflow."""
+    return z3.If(no_overflow, ok(long_value(i)), err("arithBoundsError"))
+
+
+def _find_or_err(m: z3.ArrayRef, k: z3.SeqRef, kind: str) -> z3.DatatypeRef:
+    """Lean `Map.findOrErr`."""
+    return z3.If(Entry.is_present(m[k]), ok(Entry.entry_value(m[k])), err(kind))
+
+
+def _both(recognizer, a: z3.DatatypeRef, b: z3.DatatypeRef) -> z3.BoolRef:
+    return z3.And(recognizer(a), recognizer(b))
+
+
+# ----- unary operators (Lean `apply₁`) -----
+
+APPLY1: dict[object, Callable[[object, z3.DatatypeRef], Arms]] = {
+    "not": lambda op, v: [(V.is_bool(v), _ok_bool(z3.Not(V.b(v))))],
+    "neg": lambda op, v: [(V.is_long(v), _int_or_err(z3.BVSNegNoOverflow(V.i(v)), -V.i(v)))],
+    "isEmpty": lambda op, v: [(V.is_set(v), _ok_bool(z3.Length(V.elems(v)) == 0))],
+    Like: lambda op, v: [(V.is_string(v), _ok_bool(wildcard_match(V.s(v), op.pattern)))],
+    Is: lambda op, v: [(V.is_entity(v), _ok_bool(EntityUID.ty(V.uid(v)) == string_val(op.ety)))],
+}
+
+
+def apply1(op: object, v: z3.DatatypeRef) -> z3.DatatypeRef:
+    return cases(*APPLY1[op if isinstance(op, str) else type(op)](op, v))
+
+
+# ----- binary operators (Lean `apply₂`) -----
+
+def in_entity(uid1: z3.DatatypeRef, uid2: z3.DatatypeRef, es: Entities) -> z3.BoolRef:
+    """Lean `inₑ`: equal, or an ancestor."""
+    return z3.Or(uid1 == uid2, es.is_ancestor(uid1, uid2))
+
+
+def in_set(uid: z3.DatatypeRef, s: z3.DatatypeRef, es: Entities) -> z3.DatatypeRef:
+    """Lean `inₛ`: every element must be an entity; `in` some element."""
+    return z3.If(set_all(s, V.is_entity), _ok_bool(set_any(s, lambda e: in_entity(uid, V.uid(e), es))),
+                 err("typeError"))
+
+
+def _add(a: z3.BitVecRef, b: z3.BitVecRef) -> z3.DatatypeRef:
+    return _int_or_err(z3.And(z3.BVAddNoOverflow(a, b, True), z3.BVAddNoUnderflow(a, b)), a + b)
+
+
+def _sub(a: z3.BitVecRef, b: z3.BitVecRef) -> z3.DatatypeRef:
+    return _int_or_err(z3.And(z3.BVSubNoOverflow(a, b), z3.BVSubNoUnderflow(a, b, True)), a - b)
+
+
+def _mul(a: z3.BitVecRef, b: z3.BitVecRef) -> z3.DatatypeRef:
+    return _int_or_err(z3.And(z3.BVMulNoOverflow(a, b, True), z3.BVMulNoUnderflow(a, b)), a * b)
+
+
+def _compare(less: Callable[[z3.BitVecRef, z3.BitVecRef], z3.BoolRef]) -> Callable[..., Arms]:
+    """`<` or `<=`: on longs, datetimes and durations."""
+    return lambda v1, v2, es: [(_both(V.is_long, v1, v2), _ok_bool(less(V.i(v1), V.i(v2)))),
+                               (_both(V.is_datetime, v1, v2), _ok_bool(less(V.dt(v1), V.dt(v2)))),
+                               (_both(V.is_duration, v1, v2), _ok_bool(less(V.dur(v1), V.dur(v2))))]
+
+
+APPLY2: dict[str, Callable[[z3.DatatypeRef, z3.DatatypeRef, Entities], Arms]] = {
+    "eq": lambda v1, v2, es: [(z3.BoolVal(True), _ok_bool(v1 == v2))],
+    "less": _compare(lambda a, b: a < b),
+    "lessEq": _compare(lambda a, b: a <= b),
+    "add": lambda v1, v2, es: [(_both(V.is_long, v1, v2), _add(V.i(v1), V.i(v2)))],
+    "sub": lambda v1, v2, es: [(_both(V.is_long, v1, v2), _sub(V.i(v1), V.i(v2)))],
+    "mul": lambda v1, v2, es: [(_both(V.is_long, v1, v2), _mul(V.i(v1), V.i(v2)))],
+    "contains": lambda v1, v2, es: [(V.is_set(v1), _ok_bool(set_contains(v1, v2)))],
+    "containsAll": lambda v1, v2, es: [(_both(V.is_set, v1, v2), _ok_bool(set_all(v2, lambda e: set_contains(v1, e))))],
+    "containsAny": lambda v1, v2, es: [(_both(V.is_set, v1, v2), _ok_bool(set_any(v1, lambda e: set_contains(v2, e))))],
+    "mem": lambda v1, v2, es: [(_both(V.is_entity, v1, v2), _ok_bool(in_entity(V.uid(v1), V.uid(v2), es))),
+                               (z3.And(V.is_entity(v1), V.is_set(v2)), in_set(V.uid(v1), v2, es))],
+    "hasTag": lambda v1, v2, es: [(z3.And(V.is_entity(v1), V.is_string(v2)),
+                                   _ok_bool(map_contains(es.tags_or_empty(V.uid(v1)), V.s(v2))))],
+    "getTag": lambda v1, v2, es: [(z3.And(V.is_entity(v1), V.is_string(v2)),
+                                   z3.If(es.exists[V.uid(v1)], _find_or_err(es.tags[V.uid(v1)], V.s(v2), "tagDoesNotExist"),
+                                         err("entityDoesNotExist")))],
+}
+
+
+def apply2(op: str, v1: z3.DatatypeRef, v2: z3.DatatypeRef, es: Entities) -> z3.DatatypeRef:
+    return cases(*APPLY2[op](v1, v2, es))
+
+
+# ----- attributes -----
+
+def has_attr(v: z3.DatatypeRef, a: str, es: Entities) -> z3.DatatypeRef:
+    """Lean `hasAttr`: of a record, or of an entity (false if it does not exist)."""
+    name = string_val(a)
+    return cases((V.is_record(v), _ok_bool(map_contains(V.attrs(v), name))),
+                 (V.is_entity(v), _ok_bool(map_contains(es.attrs_or_empty(V.uid(v)), name))))
+
+
+def get_attr(v: z3.DatatypeRef, a: str, es: Entities) -> z3.DatatypeRef:
+    """Lean `getAttr`: of a record, or of an entity that exists."""
+    name = string_val(a)
+    return cases((V.is_record(v), _find_or_err(V.attrs(v), name, "attrDoesNotExist")),
+                 (V.is_entity(v), z3.If(es.exists[V.uid(v)], _find_or_err(es.attrs[V.uid(v)], name, "attrDoesNotExist"),
+                                        err("entityDoesNotExist"))))
+
+
+# ----- expressions (Lean `evaluate`) -----
+
+def _as_bool(r: z3.DatatypeRef, f: Callable[[z3.BoolRef], z3.DatatypeRef]) -> z3.DatatypeRef:
+    """`do let b ← r.as Bool; f b`."""
+    return bind(r, lambda v: z3.If(V.is_bool(v), f(V.b(v)), err("typeError")))
+
+
+def _var(x: Var, req: Request) -> z3.DatatypeRef:
+    return {"principal": V.entity(req.principal), "action": V.entity(req.action),
+            "resource": V.entity(req.resource), "context": req.context}[x.name]
+
+
+_EVALUATE: dict[type, Callable[[Expr, Request, Entities], z3.DatatypeRef]] = {
+    Lit: lambda x, req, es: ok(prim_value(x.prim)),
+    Var: lambda x, req, es: ok(_var(x, req)),
+    Ite: lambda x, req, es: _as_bool(evaluate(x.cond, req, es),
+                                     lambda b: z3.If(b, evaluate(x.then_expr, req, es), evaluate(x.else_expr, req, es))),
+    And: lambda x, req, es: _as_bool(evaluate(x.a, req, es),
+                                     lambda b: z3.If(b, _as_bool(evaluate(x.b, req, es), _ok_bool), _ok_bool(b))),
+    Or: lambda x, req, es: _as_bool(evaluate(x.a, req, es),
+                                    lambda b: z3.If(b, _ok_bool(b), _as_bool(evaluate(x.b, req, es), _ok_bool))),
+    UnaryApp: lambda x, req, es: bind(evaluate(x.arg, req, es), lambda v: apply1(x.op, v)),
+    BinaryApp: lambda x, req, es: bind(evaluate(x.a, req, es),
+                                       lambda v1: bind(evaluate(x.b, req, es), lambda v2: apply2(x.op, v1, v2, es))),
+    HasAttr: lambda x, req, es: bind(evaluate(x.expr, req, es), lambda v: has_attr(v, x.attr, es)),
+    GetAttr: lambda x, req, es: bind(evaluate(x.expr, req, es), lambda v: get_attr(v, x.attr, es)),
+    SetExpr: lambda x, req, es: bind_all([evaluate(e, req, es) for e in x.elems], lambda vs: ok(make_set(vs))),
+    RecordExpr: lambda x, req, es: bind_all([evaluate(e, req, es) for _, e in x.attrs],
+                                            lambda vs: ok(make_record(dict(zip((a for a, _ in x.attrs), vs))))),
+    Call: lambda x, req, es: bind_all([evaluate(e, req, es) for e in x.args], lambda vs: extfun.call(x.fn, vs)),
+}
+
+
+def evaluate(x: Expr, req: Request, es: Entities) -> z3.DatatypeRef:
+    """The `Result` of evaluating `x` for `req` against `es`."""
+    return _EVALUATE[type(x)](x, req, es)

@@ -1,0 +1,260 @@
+"""Symbolic requests and entity stores shaped by a schema, for proofs and policy analyses.
+
+`symbolic_environment(schema, reqty)` is every request of a request type and every
+entity store that is an instance of the schema (Lean
+`InstanceOfWellFormedEnvironment`): unknown ids, attributes, tags and ancestors
+are uninterpreted functions, the store's `exists` an array constant, and
+`constraints` say they respect the schema (declared types and enumerations,
+allowed and transitive ancestors, the schema's action hierarchy). Values are
+exact except that a set has at most `max_set_size` elements.
+
+`concretize(model, ...)` turns a model back into JSON the concrete front door
+reads, so every symbolic finding can be replayed (`spec.is_authorized`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from spec import extfun
+from spec.authorizer import has_error, is_authorized, policy_list
+from spec.entities import Entities
+from spec.evaluator import evaluate
+from spec.expr import Lit, Uid
+from spec.ext.ipaddr import IPNet
+from spec.policy import Policy
+from spec.request import Request
+from spec.schema import RequestType, Schema
+from spec.types import (BoolType, CedarType, EntityType, ExtType, LongType, RecordType, SetType, StringType)
+from spec.values import (EMPTY_MAP, EntityUID, Entry, Value, bool_value, entity_uid, long_value, ascending_set,
+                         make_record, string_of, string_val, string_value, units)
+from spec.validator import _subexpressions
+
+
+@dataclass(frozen=True)
+class SymbolicEnvironment:
+    schema: Schema
+    reqty: RequestType
+    request: Request
+    entities: Entities
+    constraints: list[z3.BoolRef]
+
+
+class _Builder:
+    """Symbolic values of schema types: one uninterpreted function per leaf, applied to `args`."""
+
+    def __init__(self, schema: Schema, max_set_size: int) -> None:
+        self.schema, self.max_set_size = schema, max_set_size
+
+    def leaf(self, name: str, args: list[z3.ExprRef], sort: z3.SortRef) -> z3.ExprRef:
+        return z3.Function(name, *[a.sort() for a in args], sort)(*args) if args else z3.Const(name, sort)
+
+    def value(self, t: CedarType, name: str, args: list[z3.ExprRef], facts: list[z3.BoolRef]) -> z3.DatatypeRef:
+        """A value of type `t`; `facts` receives what the schema says about it."""
+        if isinstance(t, BoolType):
+            return bool_value(self.leaf(name, args, z3.BoolSort()) if t.kind == "anyBool" else t.kind == "tt")
+        if isinstance(t, LongType):
+            return long_value(self.leaf(name, args, z3.BitVecSort(64)))
+        if isinstance(t, StringType):
+            return string_value(self.leaf(name, args, z3.StringSort()))
+        if isinstance(t, EntityType):
+            uid = EntityUID.entity_uid(string_val(t.ety), self.leaf(name, args, z3.StringSort()))
+            facts.append(self.schema.valid_uid(uid, t.ety))
+            return Value.entity(uid)
+        if isinstance(t, SetType):
+            s, ascending = ascending_set([(self.leaf(f"{name}[{i}]?", args, z3.BoolSort()),
+                                           self.value(t.elem, f"{name}[{i}]", args, facts))
+                                          for i in range(self.max_set_size)])
+            facts.append(ascending)
+            return s
+        if isinstance(t, RecordType):
+            return make_record({a: self.value(q.ty, f"{name}.{a}", args, facts) if q.required else
+                                (self.leaf(f"{name}.{a}?", args, z3.BoolSort()), self.value(q.ty, f"{name}.{a}", args, facts))
+                                for a, q in t.attrs})
+        payload = self.leaf(name, args, IPNet if t.name == "ipaddr" else z3.BitVecSort(64))
+        if t.name == "ipaddr":
+            facts.append(z3.If(IPNet.is_ipv4(payload), z3.ULE(IPNet.v4_prefix(payload), 32),
+                               z3.ULE(IPNet.v6_prefix(payload), 128)))
+        return {"decimal": Value.decimal, "ipaddr": Value.ipaddr, "datetime": Value.datetime,
+                "duration": Value.duration}[t.name](payload)
+
+
+def _for_all(args: list[z3.ExprRef], facts: list[z3.BoolRef], guard: z3.BoolRef) -> list[z3.BoolRef]:
+    return [z3.ForAll(args, z3.Implies(guard, z3.And(facts)))] if facts else []
+
+
+def _entities(b: _Builder, name: str) -> tuple[Entities, list[z3.BoolRef]]:
+    schema = b.schema
+    u, a, c, k = (z3.Const(n, EntityUID) for n in ("u", "a", "c", "k"))
+    key = z3.String("key")
+    exists = z3.Array(f"{name}.exists", EntityUID, z3.BoolSort())
+    ancestor = z3.Function(f"{name}.ancestor", EntityUID, EntityUID, z3.BoolSort())
+    attrs, tags, constraints = z3.K(EntityUID, EMPTY_MAP), z3.K(EntityUID, EMPTY_MAP), []
+    attr_maps, tag_maps = EMPTY_MAP, EMPTY_MAP
+    for ety, entry in schema.entity_types.items():
+        of_type = EntityUID.ty(u) == string_val(ety)
+        facts: list[z3.BoolRef] = []
+        attr_maps = z3.If(of_type, Value.attrs(b.value(entry.attrs, f"{name}.{ety}", [u], facts)), attr_maps)
+        if entry.tags is not None:
+            tag = Entry.present(b.value(entry.tags, f"{name}.{ety}.tag", [u, key], facts))
+            tag_maps = z3.If(of_type, z3.Lambda([key], z3.If(b.leaf(f"{name}.{ety}.tag?", [u, key], z3.BoolSort()),
+                                                              tag, Entry.absent)), tag_maps)
+        constraints += _for_all([u], facts, of_type)
+        allowed = z3.Or([EntityUID.ty(a) == string_val(t) for t in entry.ancestors])
+        constraints.append(z3.ForAll([u, a], z3.Implies(z3.And(of_type, ancestor(u, a)), allowed)))
+    for action, entry in schema.actions.items():
+        uid = entity_uid(action.ty, action.eid)
+        constraints.append(exists[uid])
+        constraints.append(z3.ForAll([a], ancestor(uid, a) == z3.Or([a == entity_uid(p.ty, p.eid) for p in entry.ancestors])))
+    valid = z3.Or([EntityUID.ty(u) == string_val(t) for t in schema.entity_types] +
+                  [u == entity_uid(x.ty, x.eid) for x in schema.actions])
+    constraints.append(z3.ForAll([u], z3.Implies(exists[u], valid)))
+    for ety in schema.entity_types:
+        constraints.append(z3.ForAll([u], z3.Implies(z3.And(exists[u], EntityUID.ty(u) == string_val(ety)),
+                                                     schema.valid_uid(u, ety))))
+    constraints.append(z3.ForAll([u, a, c], z3.Implies(z3.And(ancestor(u, a), ancestor(a, c)), ancestor(u, c))))
+    ancestors = z3.Lambda([u], z3.Lambda([k], ancestor(u, k)))
+    return Entities(exists, z3.Lambda([u], attr_maps), ancestors, z3.Lambda([u], tag_maps)), constraints
+
+
+def symbolic_environment(schema: Schema, reqty: RequestType, max_set_size: int = 2,
+                         name: str = "env") -> SymbolicEnvironment:
+    """Any request of type `reqty` with any store that is an instance of `schema`."""
+    b = _Builder(schema, max_set_size)
+    entities, constraints = _entities(b, f"{name}.entities")
+    facts: list[z3.BoolRef] = []
+    principal = Value.uid(b.value(EntityType(reqty.principal), f"{name}.principal", [], facts))
+    resource = Value.uid(b.value(EntityType(reqty.resource), f"{name}.resource", [], facts))
+    context = b.value(reqty.context, f"{name}.context", [], facts)
+    request = Request(principal, entity_uid(reqty.action.ty, reqty.action.eid), resource, context)
+    return SymbolicEnvironment(schema, reqty, request, entities, constraints + facts)
+
+
+def literal_strings(policies: list[Policy]) -> set[str]:
+    """The string literals of the policies (the arguments extension constructors may see there)."""
+    return {e.prim for p in policies for e in _subexpressions(p.to_expr()) if isinstance(e, Lit) and isinstance(e.prim, str)}
+
+
+def _solver(policies: list[Policy], env: SymbolicEnvironment, goal: z3.BoolRef) -> z3.Solver:
+    solver = z3.Solver()
+    solver.add(*env.constraints, *extfun.literal_axioms(literal_strings(policies)), goal)
+    return solver
+
+
+# ----- analyses -----
+
+def find_allowed_request(policies: list[Policy], schema: Schema, max_set_size: int = 2) -> tuple[Any, Any] | None:
+    """A request (and store) the policies allow, as (request JSON, entities JSON), or None if there is none."""
+    for reqty in schema.environments():
+        env = symbolic_environment(schema, reqty, max_set_size)
+        results = [evaluate(p.to_expr(), env.request, env.entities) for p in policies]
+        solver = _solver(policies, env, is_authorized(policy_list([p.effect for p in policies], results)).allow)
+        if solver.check() == z3.sat:
+            return concretize(solver.model(), env, policies)
+    return None
+
+
+def error_witness(policy: Policy, schema: Schema, max_set_size: int = 2) -> tuple[Any, Any] | None:
+    """A request and store on which `policy` errors, or None: a proof that it never errors under `schema`."""
+    for reqty in schema.environments():
+        env = symbolic_environment(schema, reqty, max_set_size)
+        solver = _solver([policy], env, has_error(evaluate(policy.to_expr(), env.request, env.entities)))
+        verdict = solver.check()
+        if verdict == z3.sat:
+            return concretize(solver.model(), env, [policy])
+        if verdict != z3.unsat:
+            raise RuntimeError(f"Z3 could not decide whether {policy.id} errors: {solver.reason_unknown()}")
+    return None
+
+
+# ----- from a model back to JSON -----
+
+def _uid_json(m: z3.ModelRef, uid: z3.ExprRef) -> dict[str, str]:
+    uid = m.eval(uid, model_completion=True)
+    return {"type": string_of(uid.arg(0)), "id": string_of(uid.arg(1))}
+
+
+def value_json(m: z3.ModelRef, v: z3.ExprRef, t: CedarType) -> Any:
+    """The Cedar JSON (explicit form) of value `v`, of type `t`, in model `m`."""
+    def ev(x: z3.ExprRef) -> z3.ExprRef:
+        return m.eval(x, model_completion=True)
+    if isinstance(t, BoolType):
+        return z3.is_true(ev(Value.b(v)))
+    if isinstance(t, LongType):
+        return ev(Value.i(v)).as_signed_long()
+    if isinstance(t, StringType):
+        return string_of(ev(Value.s(v)))
+    if isinstance(t, EntityType):
+        return {"__entity": _uid_json(m, Value.uid(v))}
+    if isinstance(t, SetType):
+        return [value_json(m, e, t.elem) for e in units(ev(Value.elems(v)))]
+    if isinstance(t, RecordType):
+        entries = {a: (ev(Value.attrs(v)[string_val(a)]), q.ty) for a, q in t.attrs}
+        return {a: value_json(m, Entry.entry_value(e), ty) for a, (e, ty) in entries.items()
+                if z3.is_true(z3.simplify(Entry.is_present(e)))}
+    return _ext_json(ev(v), t)
+
+
+def _ext_json(v: z3.ExprRef, t: ExtType) -> dict[str, Any]:
+    if t.name == "ipaddr":
+        ip = v.arg(0)
+        addr, prefix = ip.arg(0).as_long(), ip.arg(1).as_long()
+        text = (".".join(str(b) for b in addr.to_bytes(4, "big")) if z3.is_true(z3.simplify(IPNet.is_ipv4(ip)))
+                else ":".join(f"{g:x}" for g in (int.from_bytes(addr.to_bytes(16, "big")[i:i + 2], "big") for i in range(0, 16, 2))))
+        return {"__extn": {"fn": "ip", "arg": f"{text}/{prefix}"}}
+    n = v.arg(0).as_signed_long()
+    if t.name == "decimal":
+        return {"__extn": {"fn": "decimal", "arg": f"{'-' if n < 0 else ''}{abs(n) // 10**4}.{abs(n) % 10**4:04d}"}}
+    duration = {"__extn": {"fn": "duration", "arg": f"{n}ms"}}
+    if t.name == "duration":
+        return duration
+    return {"__extn": {"fn": "offset", "args": [{"__extn": {"fn": "datetime", "arg": "1970-01-01"}}, duration]}}
+
+
+def _map_json(m: z3.ModelRef, attrs: z3.ArrayRef, t: RecordType) -> dict[str, Any]:
+    return value_json(m, Value.record(attrs, z3.StringVal("")), t)
+
+
+def _entity_refs(j: Any) -> list[dict[str, str]]:
+    if isinstance(j, dict) and set(j) == {"__entity"}:
+        return [j["__entity"]]
+    children = j.values() if isinstance(j, dict) else j if isinstance(j, list) else ()
+    return [r for c in children for r in _entity_refs(c)]
+
+
+def concretize(m: z3.ModelRef, env: SymbolicEnvironment, policies: list[Policy]) -> tuple[Any, Any]:
+    """The request and the relevant part of the store (entities reachable from the request and the policies'
+    literals), in model `m`, as JSON for `spec.is_authorized`."""
+    def ev(x: z3.ExprRef) -> z3.ExprRef:
+        return m.eval(x, model_completion=True)
+    es = env.entities
+    request = {"principal": _uid_json(m, env.request.principal), "action": _uid_json(m, env.request.action),
+               "resource": _uid_json(m, env.request.resource),
+               "context": value_json(m, env.request.context, env.reqty.context)}
+    literals = {e.prim for p in policies for e in _subexpressions(p.to_expr()) if isinstance(e, Lit)}
+    tag_keys = {s for s in literals if isinstance(s, str)}
+    todo = [request["principal"], request["action"], request["resource"], *_entity_refs(request["context"])]
+    todo += [{"type": u.ty, "id": u.eid} for u in literals if isinstance(u, Uid)]
+    entities: dict[tuple[str, str], dict[str, Any]] = {}
+    while todo:
+        uid = todo.pop()
+        key = (uid["type"], uid["id"])
+        if key in entities or not z3.is_true(ev(es.exists[entity_uid(*key)])):
+            continue
+        entry = env.schema.entity_types.get(key[0])
+        attrs = _map_json(m, es.attrs[entity_uid(*key)], entry.attrs) if entry else {}
+        tags = {}
+        if entry is not None and entry.tags is not None:
+            for k in tag_keys:
+                e = ev(es.tags[entity_uid(*key)][string_val(k)])
+                if z3.is_true(z3.simplify(Entry.is_present(e))):
+                    tags[k] = value_json(m, Entry.entry_value(e), entry.tags)
+        entities[key] = {"uid": uid, "attrs": attrs, "tags": tags}
+        todo += _entity_refs([attrs, tags])
+    for key, e in entities.items():
+        e["parents"] = [entities[p]["uid"] for p in entities
+                        if z3.is_true(ev(es.ancestors[entity_uid(*key)][entity_uid(*p)]))]
+    return request, list(entities.values())
