@@ -95,7 +95,7 @@ def render(results: dict[str, Any]) -> str:
                 _fmt_us(theirs.get("median_us")) + _best_mark(row, "is_authorized"),
                 _fmt_us(theirs.get("p99_us")),
                 _fmt_us(batch.get("median_us")) + _best_mark(row, "is_authorized_batch"),
-                "-" if ratio is None else f"{ratio:.2f}",
+                "-" if ratio is None else f"{ratio:.3g}",
                 "-" if ratio is None else f"<= {request_limit(row['policies'])}",
                 verdict,
                 "-" if allowed is None else f"{allowed / max(1, workload['requests']):.0%}",
@@ -123,7 +123,7 @@ def render(results: dict[str, Any]) -> str:
         parts += ["", "== targets (ours / cedarpy's time)"]
         for t in judged:
             where = f"{t.workload} @ {t.policies:,} policies" if t.policies is not None else t.workload
-            parts.append(f"   {'PASS' if t.passed else 'MISS'}  {t.what:<20} {where:<28} {t.ratio:8.2f}  (<= {t.limit})")
+            parts.append(f"   {'PASS' if t.passed else 'MISS'}  {t.what:<20} {where:<28} {t.ratio:8.3g}  (<= {t.limit})")
         parts.append(f"   {sum(t.passed for t in judged)}/{len(judged)} targets met")
     total = sum(row.get("disagreements", 0) for w in results["workloads"].values() for row in w["sizes"])
     if total:

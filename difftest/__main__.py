@@ -26,6 +26,7 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, Options]:
     p.add_argument("--seconds", type=float, default=float(os.environ.get("DIFFTEST_SECONDS", 600)),
                    help="time budget (default: $DIFFTEST_SECONDS or 600)")
     p.add_argument("--cases", type=int, default=None, help="run exactly this many cases (ignores --seconds)")
+    p.add_argument("--max-cases", type=int, default=None, help="stop after this many cases (within --seconds)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: cores)")
     p.add_argument("--mode", choices=("untyped", "typed", "validated"), help="use one generator only")
     p.add_argument("--oracles", default="impl,model,rust", help="comma-separated subset of impl,model,rust")
@@ -45,7 +46,7 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, Options]:
     if not (k.isdigit() and n.isdigit() and 0 <= int(k) < int(n)):
         p.error("--shard must be k/N with 0 <= k < N")
     opts = Options(
-        seed=a.seed, shard=(int(k), int(n)), seconds=a.seconds, cases=a.cases, workers=max(1, a.workers),
+        seed=a.seed, shard=(int(k), int(n)), seconds=a.seconds, cases=a.cases, max_cases=a.max_cases, workers=max(1, a.workers),
         coverage=not a.no_coverage, fuzz=a.fuzz, mode=a.mode, model_every=max(1, a.model_every),
         oracles=tuple(x.strip() for x in a.oracles.split(",") if x.strip()),
         shrink_limit=a.shrink_limit, failures=a.failures, progress=not a.quiet, record=a.record, baseline=a.baseline,

@@ -47,6 +47,7 @@ class Case:
     requests_conform: list[bool] = field(default_factory=list)
     validated: bool = False  # every policy passed the (Rust) validator when generated
     text_override: str | None = None  # policy text as loaded from a file
+    policy_json_override: Any = None  # a (malformed) JSON policy set, for the JSON-form fuzz check
     notes: Counter = field(default_factory=Counter)  # generator choices, for the summary
 
     # ------------------------------------------------------------------ derived forms

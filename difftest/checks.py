@@ -29,7 +29,7 @@ from typing import Any
 from . import normalize
 from .case import Case
 from .forms import policy_forms
-from .generators.mutate import SCHEMA_TOKENS, mutate_entities, mutate_text
+from .generators.mutate import SCHEMA_TOKENS, mutate_entities, mutate_json, mutate_text
 from .outcome import PERMITTED_AFTER_VALIDATION, Outcome
 
 
@@ -269,6 +269,13 @@ class Checker:
                 schema_mutant = _derived(case, schema_text=mutate_text(rng, case.schema_text, SCHEMA_TOKENS))
                 findings += self.check("schema-accept", schema_mutant, res)
             findings += self.check("entities-accept", _derived(case, entities=mutate_entities(rng, case.entities)), res)
+            if case.policies:
+                json_mutant = _derived(case, text_override=None)
+                json_mutant.policy_json_override = mutate_json(rng, case.policies_json())
+                findings += self.check("json-accept", json_mutant, res)
+            if case.schema_json is not None:
+                findings += self.check("schema-json-accept",
+                                       _derived(case, schema_json=mutate_json(rng, case.schema_json)), res)
         return findings
 
     def parse_accept(self, case: Case, res: CaseResult) -> list[Finding]:
@@ -299,6 +306,45 @@ class Checker:
                             + (f": {bad.rejected}" if bad else ""), case)]
         return []
 
+    def json_accept(self, case: Case, res: CaseResult) -> list[Finding]:
+        """The JSON policy form, malformed: refused alike, and read alike when accepted."""
+        obj = case.policy_json_override
+        theirs = self.rust.policies_from_json(obj)
+        mine, bad = self.impl._guard("json", lambda: self.impl.impl.PolicySet.from_json(json.loads(json.dumps(obj))))
+        res.stats["fuzz:json-accepted" if theirs is not None else "fuzz:json-refused"] += 1
+        if bad is not None and bad.crash is not None:
+            return [Finding("crash:impl-json", bad.crash, case)]
+        if (theirs is None) != (mine is None):
+            who = "impl refused" if mine is None else "impl accepted"
+            return [Finding("json-accept:policy", f"{who} a JSON policy set that Rust "
+                            f"{'accepts' if mine is None else 'refuses'}" + (f": {bad.rejected}" if bad else ""), case)]
+        if theirs is None or not isinstance(obj, dict):
+            return []
+        # Compare the readings as text (links have none, so they are set aside here).
+        unlinked = {**obj, "templateLinks": []}
+        theirs = self.rust.policies_from_json(unlinked)
+        text, bad = self.impl._guard("json", lambda: self.impl.impl.PolicySet.from_json(unlinked).to_cedar())
+        if bad is not None:
+            return [Finding("crash:impl-json" if bad.crash else "json-accept:to_cedar", bad.brief(), case)]
+        ours = self.rust.policy_json(text)
+        if theirs is not None and (ours is None or not normalize.same(_bodies(ours), _bodies(theirs))):
+            return [Finding("json-accept:meaning", f"Rust reads the JSON as:\n{self.rust.policy_text_of(unlinked)}\n"
+                            f"impl reads it as:\n{text}", case)]
+        return []
+
+    def schema_json_accept(self, case: Case, res: CaseResult) -> list[Finding]:
+        obj = case.schema_json
+        theirs = self.rust.accepts_schema(json.dumps(obj), json_form=True)
+        _, bad = self.impl._guard("schema", lambda: self.impl.impl.Schema.from_json(json.loads(json.dumps(obj))))
+        res.stats["fuzz:schema-json-accepted" if theirs else "fuzz:schema-json-refused"] += 1
+        if bad is not None and bad.crash is not None:
+            return [Finding("crash:impl-schema", bad.crash, case)]
+        if theirs != (bad is None):
+            who = "impl refused" if bad is not None else "impl accepted"
+            return [Finding("schema-json-accept", f"{who} a JSON schema that Rust {'accepts' if theirs else 'refuses'}"
+                            + (f": {bad.rejected}" if bad else ""), case)]
+        return []
+
     def entities_accept(self, case: Case, res: CaseResult) -> list[Finding]:
         text = json.dumps(case.entities)
         findings: list[Finding] = []
@@ -320,6 +366,15 @@ class Checker:
                                         f"{who} entities that Rust {'accepts' if theirs else 'refuses'}"
                                         + (f": {bad.rejected}" if bad else ""), case))
         return findings
+
+
+def _bodies(ps: dict[str, Any]) -> list[str]:
+    """A policy set's static policies, ids aside, as a sorted list of canonical JSON.
+
+    (Rust prints only the static policies of a set read from JSON, so templates are not compared.)
+    """
+    n = normalize.policy_set(ps)
+    return sorted(json.dumps(p, sort_keys=True) for p in n["staticPolicies"].values())
 
 
 def _derived(case: Case, **changes: Any) -> Case:

@@ -57,6 +57,7 @@ class Mutant:
     kind: str
     description: str
     new_source: str  # the whole mutated file
+    before: str = ""  # the original line, for the report
 
 
 # ------------------------------------------------------------------ making mutants
@@ -202,13 +203,13 @@ def _rewrite(source: str, kind: str, node: ast.AST) -> tuple[str, str] | None:
     return None
 
 
-def make_mutants(n: int, seed: int) -> list[Mutant]:
-    """`n` distinct mutants, drawn evenly across the target files and operator kinds."""
+def make_mutants(n: int, seed: int, root: Path = ROOT) -> list[Mutant]:
+    """`n` distinct mutants of the engine under `root`, drawn across the target files and operator kinds."""
     rng = random.Random(seed)
-    files = sorted({str(p.relative_to(ROOT)) for pattern in TARGETS for p in ROOT.glob(pattern)})
+    files = sorted({str(p.relative_to(root)) for pattern in TARGETS for p in root.glob(pattern)})
     candidates: dict[str, list[tuple[str, str, ast.AST]]] = {}
     for f in files:
-        source = (ROOT / f).read_text()
+        source = (root / f).read_text()
         finder = _Sites()
         finder.visit(ast.parse(source))
         for kind, node in finder.sites:
@@ -234,19 +235,23 @@ def make_mutants(n: int, seed: int) -> list[Mutant]:
             compile(new_source, f, "exec")
         except SyntaxError:
             continue
-        out.append(Mutant(f, node.lineno, kind, description, new_source))  # type: ignore[attr-defined]
+        line = source.splitlines()[node.lineno - 1].strip()  # type: ignore[attr-defined]
+        out.append(Mutant(f, node.lineno, kind, description, new_source, line))  # type: ignore[attr-defined]
     return out
 
 
 # ------------------------------------------------------------------ running them
 
 
-def _workspace(mutant: Mutant | None) -> Path:
-    """A directory holding a copy of `impl/` (mutated if `mutant`) and links to the rest."""
+def _workspace(mutant: Mutant | None, source: Path = ROOT) -> Path:
+    """A directory holding a copy of `impl/` (mutated if `mutant`), the difftest and the model.
+
+    Copies, not links, taken from one snapshot: the baseline and every mutant must run the
+    same code even if the working tree changes meanwhile.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="difftest-mutant-"))
-    shutil.copytree(ROOT / "impl", tmp / "impl", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("difftest", "spec"):
-        os.symlink(ROOT / name, tmp / name)
+    for name in ("impl", "difftest", "spec"):
+        shutil.copytree(source / name, tmp / name, ignore=shutil.ignore_patterns("__pycache__", "failures"))
     if mutant is not None:
         (tmp / mutant.path).write_text(mutant.new_source)
     return tmp
@@ -273,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
 
     common = ["--seed", str(a.seed), "--workers", "1", "--no-coverage", "--quiet", "--oracles", "impl,rust",
               "--fuzz", "1", "--shrink-limit", "0", "--require-impl"]
-    base_dir = _workspace(None)
+    base_dir = _workspace(None)  # also the snapshot every mutant is made from
     record = base_dir / "baseline.json"
     t0 = time.monotonic()
     code, out = _difftest(base_dir, common + ["--seconds", str(a.seconds), "--record", str(record)], a.seconds * 3)
@@ -284,13 +289,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"baseline: {len(baseline)} cases in {time.monotonic() - t0:.0f}s; "
           f"{sum(1 for v in baseline.values() if v)} of them already disagree (known, not counted)")
 
-    mutants = make_mutants(a.mutants, a.seed)
+    mutants = make_mutants(a.mutants, a.seed, base_dir)
 
     def test(m: Mutant) -> tuple[Mutant, str, str]:
-        work = _workspace(m)
+        work = _workspace(m, base_dir)
         try:
-            args = common + ["--cases", str(len(baseline)), "--baseline", str(record)]
-            code, out = _difftest(work, args, a.seconds * 2)
+            args = common + ["--max-cases", str(len(baseline)), "--seconds", str(a.seconds), "--baseline", str(record)]
+            code, out = _difftest(work, args, a.seconds * 3 + 30)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         if code is None:
@@ -315,12 +320,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nmutation score {score:.1f}% ({killed} killed of {scored}; "
           f"{sum(1 for _, v, _ in results if v == 'invalid')} invalid)")
     for m in survived:
-        print(f"  survivor {m.path}:{m.line} {m.kind}: {m.description}")
+        print(f"  survivor {m.path}:{m.line} {m.kind}: {m.description} in `{m.before[:100]}`")
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps({
         "score": score, "killed": killed, "scored": scored,
-        "mutants": [{"path": m.path, "line": m.line, "kind": m.kind, "description": m.description, "verdict": v,
-                     "why": w} for m, v, w in results],
+        "mutants": [{"path": m.path, "line": m.line, "kind": m.kind, "description": m.description, "line_text": m.before,
+                     "verdict": v, "why": w} for m, v, w in results],
     }, indent=2))
     return 0
 

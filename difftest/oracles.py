@@ -124,6 +124,17 @@ class RustOracle:
         except ValueError:
             return None
 
+    def policies_from_json(self, obj: Any) -> dict[str, Any] | None:
+        """Rust's reading of a JSON policy set, as the JSON of its text form (ids renumbered), or None."""
+        text = self.policy_text_of(obj)
+        return self.policy_json(text) if text is not None else None
+
+    def policy_text_of(self, obj: Any) -> str | None:
+        try:
+            return str(self.cedarpy.PolicySet.from_json_str(json.dumps(obj)))
+        except (ValueError, TypeError):
+            return None
+
     def format(self, text: str) -> str | None:
         try:
             return self.cedarpy.format_policies(text)

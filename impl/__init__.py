@@ -27,10 +27,14 @@ _EXPORTS: dict[str, str] = {
     "ErrorKind": "impl.errors",
     # values and syntax
     "EntityUID": "impl.values",
+    "Set": "impl.values",
+    "Record": "impl.values",
     "Policy": "impl.ast",
     "PolicySet": "impl.policyset",
     # data
     "Entities": "impl.entities",
+    "Entity": "impl.entities",
+    "parse_context": "impl.entities",
     "Schema": "impl.schema",
     # authorization
     "is_authorized": "impl.authorizer",
@@ -44,6 +48,9 @@ _EXPORTS: dict[str, str] = {
     "validate": "impl.validator",
     "validate_request": "impl.validator",
     "ValidationResult": "impl.validator",
+    "ValidationError": "impl.validator",
+    "ValidationWarning": "impl.validator",
+    "validate_entities": "impl.validator",
 }
 
 __all__ = sorted(_EXPORTS)

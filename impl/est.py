@@ -25,7 +25,7 @@ from .ast import (
 )
 from .errors import Loc, ParseError, Source
 from .parser import extension_names
-from .parser.policy import MAX_DEPTH, extended_has
+from .parser.policy import MAX_DEPTH, children, extended_has
 from .parser.strings import merge_pattern
 from .values import EntityUID
 
@@ -143,8 +143,10 @@ def _deep_json() -> Iterator[None]:
 
 
 def dumps(obj: Json, indent: int | None = None) -> str:
-    """JSON text for a (possibly deeply nested) EST document."""
+    """JSON text for a (possibly deeply nested) EST document; compact, as Rust's `serde_json`, unless indented."""
     with _deep_json():
+        if indent is None:
+            return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
         return json.dumps(obj, indent=indent, ensure_ascii=False)
 
 
@@ -220,7 +222,7 @@ def expr_to_json(expr: Any) -> Json:
         if cls is Slot:
             results.append({"Slot": e.name})
             continue
-        subs = _subexprs(e)
+        subs = children(e)
         if not ready:
             stack.append((e, True))
             for s in reversed(subs):
@@ -232,27 +234,6 @@ def expr_to_json(expr: Any) -> Json:
             del results[len(results) - n:]
         results.append(_node_to_json(e, args))
     return results[0]
-
-
-def _subexprs(e: Any) -> tuple[Any, ...]:
-    cls = e.__class__
-    if cls is BinaryApp or cls is And or cls is Or:
-        return (e.left, e.right)
-    if cls is UnaryApp:
-        return (e.arg,)
-    if cls is GetAttr or cls is HasAttr or cls is Like:
-        return (e.expr,)
-    if cls is Is:
-        return (e.expr,) if e.in_expr is None else (e.expr, e.in_expr)
-    if cls is If:
-        return (e.cond, e.then, e.else_)
-    if cls is SetLit:
-        return e.elements
-    if cls is RecordLit:
-        return tuple(v for _k, v in e.fields)
-    if cls is ExtCall:
-        return e.args
-    raise TypeError(f"not an expression: {e!r}")
 
 
 def _node_to_json(e: Any, a: list[Json]) -> Json:
@@ -282,7 +263,9 @@ def _node_to_json(e: Any, a: list[Json]) -> Json:
         return {"Set": a}
     if cls is RecordLit:
         return {"Record": dict(sorted(zip((k for k, _v in e.fields), a)))}
-    return {e.name: a}  # ExtCall
+    if cls is ExtCall:
+        return {e.name: a}
+    raise TypeError(f"not an expression: {e!r}")
 
 
 def _pattern_to_json(pattern: tuple[Any, ...]) -> list[Json]:
@@ -348,6 +331,16 @@ def _kind(obj: Json) -> str:
     return "an object"
 
 
+def _struct(obj: Json, path: _Path | None, what: str, fields: tuple[str, ...], optional: int = 0) -> dict[str, Json]:
+    """A JSON object, or (as Rust's serde also accepts for these structs) an array of the field values in order."""
+    if isinstance(obj, list):
+        if not len(fields) - optional <= len(obj) <= len(fields):
+            raise _fail(path, f"expected {what}: an array of {len(fields) - optional} values "
+                              f"({', '.join(fields)}), found {len(obj)}")
+        return dict(zip(fields, obj))
+    return _expect_dict(obj, path, what)
+
+
 def _fields(obj: dict[str, Json], path: _Path | None, required: tuple[str, ...],
             optional: tuple[str, ...] = (), strict: bool = True) -> None:
     for k in required:
@@ -362,7 +355,7 @@ def _fields(obj: dict[str, Json], path: _Path | None, required: tuple[str, ...],
 
 
 def _policy_set(obj: Json) -> tuple[dict[str, Policy], dict[str, Policy], list[TemplateLink]]:
-    d = _expect_dict(obj, None, "a policy set")
+    d = _struct(obj, None, "a policy set", ("templates", "staticPolicies", "templateLinks"))
     _fields(d, None, ("staticPolicies", "templates", "templateLinks"))
     statics: dict[str, Policy] = {}
     path = _child(None, "staticPolicies")
@@ -387,7 +380,7 @@ def _policy_set(obj: Json) -> tuple[dict[str, Policy], dict[str, Policy], list[T
 
 
 def _link(obj: Json, path: _Path) -> TemplateLink:
-    d = _expect_dict(obj, path, "a template link")
+    d = _struct(obj, path, "a template link", ("templateId", "newId", "values"))
     _fields(d, path, ("templateId", "newId", "values"))
     template_id = _expect_str(d["templateId"], _child(path, "templateId"), "a template id")
     new_id = _expect_str(d["newId"], _child(path, "newId"), "a policy id")
@@ -401,7 +394,7 @@ def _link(obj: Json, path: _Path) -> TemplateLink:
 
 
 def _policy(obj: Json, path: _Path | None, policy_id: str) -> Policy:
-    d = _expect_dict(obj, path, "a policy")
+    d = _struct(obj, path, "a policy", ("effect", "principal", "action", "resource", "conditions", "annotations"), 1)
     _fields(d, path, ("effect", "principal", "action", "resource", "conditions"), ("annotations",))
     effect = d["effect"]
     if effect not in ("permit", "forbid"):
@@ -429,7 +422,7 @@ def _policy(obj: Json, path: _Path | None, policy_id: str) -> Policy:
 
 
 def _condition(obj: Json, path: _Path) -> Condition:
-    d = _expect_dict(obj, path, "a condition")
+    d = _struct(obj, path, "a condition", ("kind", "body"))
     _fields(d, path, ("kind", "body"))
     kind = d["kind"]
     if kind not in ("when", "unless"):
@@ -448,21 +441,25 @@ def _first_slot(expr: Any) -> str | None:
         if e.__class__ is Slot:
             return e.name
         if e.__class__ not in (Lit, Var):
-            stack.extend(_subexprs(e))
+            stack.extend(children(e))
     return None
 
 
 def _entity_uid(obj: Json, path: _Path) -> EntityUID:
     """An entity reference: `{"type": .., "id": ..}` or `{"__entity": {...}}` (Rust `EntityUidJson`)."""
+    if isinstance(obj, list):
+        return _type_and_id(obj, path)
     d = _expect_dict(obj, path, "an entity reference")
     if "__expr" in d and isinstance(d["__expr"], str):
         raise _fail(path, "the `__expr` escape is no longer supported; write `{\"type\": .., \"id\": ..}`")
-    if "__entity" in d and isinstance(d["__entity"], dict):
+    if "__entity" in d and isinstance(d["__entity"], (dict, list)):
         return _type_and_id(d["__entity"], _child(path, "__entity"))
     return _type_and_id(d, path)
 
 
-def _type_and_id(d: dict[str, Json], path: _Path) -> EntityUID:
+def _type_and_id(obj: Json, path: _Path) -> EntityUID:
+    """`{"type": .., "id": ..}`, or serde's array form `[type, id]`."""
+    d = _struct(obj, path, "an entity reference", ("type", "id"))
     if not isinstance(d.get("type"), str) or not isinstance(d.get("id"), str):
         raise _fail(path, "expected an entity reference with string fields `type` and `id`")
     return EntityUID(_type_name(d["type"], _child(path, "type")), d["id"])
@@ -505,7 +502,7 @@ def _scope(obj: Json, path: _Path, var: str) -> ScopeConstraint:
         _fields(d, path, ("op", "entity_type"), ("in",))
         entity_type = _type_name(_expect_str(d["entity_type"], _child(path, "entity_type"), "an entity type"),
                                  _child(path, "entity_type"))
-        if "in" not in d:
+        if d.get("in") is None:  # absent or null (serde reads null as `None`)
             return ScopeConstraint("is", entity_type=entity_type)
         ipath = _child(path, "in")
         inner = _expect_dict(d["in"], ipath, "an entity or slot")
@@ -649,7 +646,7 @@ def _visit(o: Json, p: _Path | None) -> tuple[Any, _Build | None, list[tuple[str
         tpath = _child(kp, "entity_type")
         entity_type = _type_name(_expect_str(d["entity_type"], tpath, "an entity type"), tpath)
         subs = [("visit", d["left"], _child(kp, "left"))]
-        if "in" in d:
+        if d.get("in") is not None:
             subs.append(("visit", d["in"], _child(kp, "in")))
             return None, lambda a: Is(a[0], entity_type, a[1]), subs
         return None, lambda a: Is(a[0], entity_type), subs
@@ -681,7 +678,7 @@ def _pattern(raw: Json, path: _Path) -> tuple[Any, ...]:
         raise _fail(path, f"expected an array of pattern elements, found {_kind(raw)}")
     elems: list[Any] = []
     for i, e in enumerate(raw):
-        if e == "Wildcard":
+        if e == "Wildcard" or e == {"Wildcard": None}:
             elems.append(WILDCARD)
         elif isinstance(e, dict) and len(e) == 1 and isinstance(e.get("Literal"), str):
             elems.append(e["Literal"])

@@ -26,6 +26,7 @@ from .ast import (
     Policy, RecordLit, ScopeConstraint, SetLit, Slot, UnaryApp, Var,
 )
 from .parser import extension_names
+from .parser.policy import children
 from .values import EntityUID, quote_string
 
 LINE_WIDTH = 80
@@ -357,27 +358,6 @@ def _node(e: Any, a: list[_Info]) -> _Info:
     raise TypeError(f"not an expression: {e!r}")
 
 
-def _subexprs(e: Any) -> tuple[Any, ...]:
-    cls = e.__class__
-    if cls is BinaryApp or cls is And or cls is Or:
-        return (e.left, e.right)
-    if cls is UnaryApp:
-        return (e.arg,)
-    if cls is GetAttr or cls is HasAttr or cls is Like:
-        return (e.expr,)
-    if cls is Is:
-        return (e.expr,) if e.in_expr is None else (e.expr, e.in_expr)
-    if cls is If:
-        return (e.cond, e.then, e.else_)
-    if cls is SetLit:
-        return e.elements
-    if cls is RecordLit:
-        return tuple(v for _k, v in e.fields)
-    if cls is ExtCall:
-        return e.args
-    raise TypeError(f"not an expression: {e!r}")
-
-
 def _info(expr: Any) -> _Info:
     """Rebuild `expr` bottom-up with an explicit stack."""
     results: list[_Info] = []
@@ -388,7 +368,7 @@ def _info(expr: Any) -> _Info:
         if leaf is not None:
             results.append(leaf)
             continue
-        subs = _subexprs(e)
+        subs = children(e)
         if not ready:
             stack.append((e, True))
             for s in reversed(subs):

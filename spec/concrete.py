@@ -26,13 +26,13 @@ from spec.authorizer import Response as ResponseTerms
 from spec.authorizer import is_authorized as authorize
 from spec.authorizer import policy_list
 from spec.entities import EntityData, Entities, concrete_entities, symbolic_entities, transitive_closure
-from spec.errors import ERROR_KINDS, ERRORS, InputError, Result
+from spec.errors import ERROR_KINDS, ERRORS, InputError, Result, err, error_kind
 from spec.evaluator import evaluate
-from spec.expr import Uid, checked_string, uid_of_json
+from spec.expr import Uid, checked_string, expr_of_json, uid_of_json
 from spec.policy import policies_of_json
 from spec.request import Request, symbolic_request
 from spec.values import (Value, bool_value, entity_uid, long_value, make_record, make_set, string_value, units,
-                         with_concrete_key)
+                         value_json, with_concrete_key)
 
 _REQUEST, _ENTITIES = symbolic_request(), symbolic_entities()
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
@@ -167,7 +167,9 @@ def _context(text: str) -> tuple[z3.DatatypeRef, z3.BoolRef, frozenset[str]]:
         raise InputError("the context must be a JSON object")
     calls: list[z3.DatatypeRef] = []
     context = with_concrete_key(_value(j, calls))
-    return context, z3.And([Result.is_ok(c) for c in calls]), _literals(j)
+    valid = z3.And([Result.is_ok(c) for c in calls])
+    tables = extfun.literal_tables(_literals(j))  # an extension value's argument is a literal of its own
+    return z3.substitute(context, *tables), z3.substitute(valid, *tables), _literals(j)
 
 
 def _request(j: Any) -> tuple[Request, z3.BoolRef, frozenset[str]]:
@@ -203,3 +205,16 @@ def is_authorized(request_json: Any, policies_json: Any, entities_json: Any) -> 
                     frozenset(i for i, p in zip(policy_set.ids, per_policy) if p[0] == "+"),
                     frozenset(i for i, p in zip(policy_set.ids, per_policy) if p[1:]),
                     {i: p[1:] for i, p in zip(policy_set.ids, per_policy) if p[1:]})
+
+
+def evaluate_json(expr_json: Any, request_json: Any, entities_json: Any) -> tuple[str, Any]:
+    """One expression (JSON form) on concrete input: ("ok", its value as explicit Cedar JSON) or ("error", kind)."""
+    expr = _json(expr_json)
+    entities, entity_strings = _entity_store(_text(entities_json))
+    request, valid, request_strings = _request(_json(request_json))
+    result = with_concrete_key(z3.If(valid, evaluate(expr_of_json(expr), _REQUEST, _ENTITIES), err("extensionError")))
+    substitution = (_REQUEST.substitution(request) + _ENTITIES.substitution(entities)
+                    + extfun.literal_tables(_literals(expr) | entity_strings | request_strings))
+    ground = z3.simplify(z3.substitute(result, *substitution))
+    kind = error_kind(ground)
+    return ("error", kind) if kind is not None else ("ok", value_json(ground.arg(0)))

@@ -6,7 +6,11 @@ entity store that is an instance of the schema (Lean
 are uninterpreted functions, the store's `exists` an array constant, and
 `constraints` say they respect the schema (declared types and enumerations,
 allowed and transitive ancestors, the schema's action hierarchy). Values are
-exact except that a set has at most `max_set_size` elements.
+exact except that a set has at most `max_set_size` elements, and that sets stored
+in entities are not required to be in canonical order (quantified over all
+entities, that constraint defeats Z3). Both only add models: what is proved holds
+for every instance of the schema with sets that small; a witness that relies on
+an unordered set is caught when replayed concretely.
 
 `concretize(model, ...)` turns a model back into JSON the concrete front door
 reads, so every symbolic finding can be replayed (`spec.is_authorized`).
@@ -22,6 +26,7 @@ import z3
 from spec import extfun
 from spec.authorizer import has_error, is_authorized, policy_list
 from spec.entities import Entities
+from spec.errors import ERRORS, Result
 from spec.evaluator import evaluate
 from spec.expr import Lit, Uid
 from spec.ext.ipaddr import IPNet
@@ -30,7 +35,8 @@ from spec.request import Request
 from spec.schema import RequestType, Schema
 from spec.types import (BoolType, CedarType, EntityType, ExtType, LongType, RecordType, SetType, StringType)
 from spec.values import (EMPTY_MAP, EntityUID, Entry, Value, bool_value, entity_uid, long_value, ascending_set,
-                         make_record, string_of, string_val, string_value, units)
+                         make_record, string_of, string_val, string_value, units, ext_json)
+
 from spec.validator import _subexpressions
 
 
@@ -46,8 +52,8 @@ class SymbolicEnvironment:
 class _Builder:
     """Symbolic values of schema types: one uninterpreted function per leaf, applied to `args`."""
 
-    def __init__(self, schema: Schema, max_set_size: int) -> None:
-        self.schema, self.max_set_size = schema, max_set_size
+    def __init__(self, schema: Schema, max_set_size: int, ordered: bool) -> None:
+        self.schema, self.max_set_size, self.ordered = schema, max_set_size, ordered
 
     def leaf(self, name: str, args: list[z3.ExprRef], sort: z3.SortRef) -> z3.ExprRef:
         return z3.Function(name, *[a.sort() for a in args], sort)(*args) if args else z3.Const(name, sort)
@@ -68,7 +74,7 @@ class _Builder:
             s, ascending = ascending_set([(self.leaf(f"{name}[{i}]?", args, z3.BoolSort()),
                                            self.value(t.elem, f"{name}[{i}]", args, facts))
                                           for i in range(self.max_set_size)])
-            facts.append(ascending)
+            facts += [ascending] if self.ordered else []
             return s
         if isinstance(t, RecordType):
             return make_record({a: self.value(q.ty, f"{name}.{a}", args, facts) if q.required else
@@ -123,8 +129,8 @@ def _entities(b: _Builder, name: str) -> tuple[Entities, list[z3.BoolRef]]:
 def symbolic_environment(schema: Schema, reqty: RequestType, max_set_size: int = 2,
                          name: str = "env") -> SymbolicEnvironment:
     """Any request of type `reqty` with any store that is an instance of `schema`."""
-    b = _Builder(schema, max_set_size)
-    entities, constraints = _entities(b, f"{name}.entities")
+    b = _Builder(schema, max_set_size, ordered=True)
+    entities, constraints = _entities(_Builder(schema, max_set_size, ordered=False), f"{name}.entities")
     facts: list[z3.BoolRef] = []
     principal = Value.uid(b.value(EntityType(reqty.principal), f"{name}.principal", [], facts))
     resource = Value.uid(b.value(EntityType(reqty.resource), f"{name}.resource", [], facts))
@@ -138,9 +144,40 @@ def literal_strings(policies: list[Policy]) -> set[str]:
     return {e.prim for p in policies for e in _subexpressions(p.to_expr()) if isinstance(e, Lit) and isinstance(e.prim, str)}
 
 
-def _solver(policies: list[Policy], env: SymbolicEnvironment, goal: z3.BoolRef) -> z3.Solver:
+_LIFTED = (z3.Z3_OP_DT_ACCESSOR, z3.Z3_OP_DT_RECOGNISER, z3.Z3_OP_DT_IS, z3.Z3_OP_SELECT)
+
+
+def _update(t: z3.ExprRef, args: list[z3.ExprRef]) -> z3.ExprRef:
+    ast = z3.Z3_update_term(t.ctx_ref(), t.as_ast(), len(args), (z3.Ast * len(args))(*[a.as_ast() for a in args]))
+    return z3.z3._to_expr_ref(ast, t.ctx)
+
+
+def lift_ite(t: z3.ExprRef, cache: dict[int, tuple[z3.ExprRef, z3.ExprRef]] | None = None) -> z3.ExprRef:
+    """`t` with `f(if c then a else b)` rewritten to `if c then f(a) else f(b)` for datatype accessors and
+    testers and array reads: an equivalence, without which Z3 decides these formulas poorly (it returns
+    unknown on `Length(elems(if c then set(..) else set(..))) == 1`)."""
+    cache = {} if cache is None else cache
+    if t.get_id() not in cache:  # the entry keeps `t` alive, so that its id is not reused
+        if z3.is_quantifier(t):
+            lifted = _update(t, [lift_ite(t.body(), cache)])
+        elif z3.is_app(t) and t.num_args() > 0:
+            args = [lift_ite(a, cache) for a in t.children()]
+            if t.decl().kind() in _LIFTED and z3.is_app_of(args[0], z3.Z3_OP_ITE):
+                c, a, b = args[0].children()
+                lifted = z3.If(c, lift_ite(_update(t, [a, *args[1:]]), cache), lift_ite(_update(t, [b, *args[1:]]), cache))
+            else:
+                lifted = _update(t, args)
+        else:
+            lifted = t
+        cache[t.get_id()] = (t, lifted)
+    return cache[t.get_id()][1]
+
+
+def solver_for(policies: list[Policy], env: SymbolicEnvironment, goal: z3.BoolRef) -> z3.Solver:
+    """A solver holding the environment's constraints, the policies' literals and `goal`."""
     solver = z3.Solver()
-    solver.add(*env.constraints, *extfun.literal_axioms(literal_strings(policies)), goal)
+    cache: dict[int, tuple[z3.ExprRef, z3.ExprRef]] = {}
+    solver.add(*(lift_ite(c, cache) for c in [*env.constraints, *extfun.literal_axioms(literal_strings(policies)), goal]))
     return solver
 
 
@@ -151,17 +188,21 @@ def find_allowed_request(policies: list[Policy], schema: Schema, max_set_size: i
     for reqty in schema.environments():
         env = symbolic_environment(schema, reqty, max_set_size)
         results = [evaluate(p.to_expr(), env.request, env.entities) for p in policies]
-        solver = _solver(policies, env, is_authorized(policy_list([p.effect for p in policies], results)).allow)
+        solver = solver_for(policies, env, is_authorized(policy_list([p.effect for p in policies], results)).allow)
         if solver.check() == z3.sat:
             return concretize(solver.model(), env, policies)
     return None
 
 
-def error_witness(policy: Policy, schema: Schema, max_set_size: int = 2) -> tuple[Any, Any] | None:
-    """A request and store on which `policy` errors, or None: a proof that it never errors under `schema`."""
+def error_witness(policy: Policy, schema: Schema, permitted: tuple[str, ...] = (),
+                  max_set_size: int = 2) -> tuple[Any, Any] | None:
+    """A request and store on which `policy` raises an error not in `permitted`, or None: a proof that it
+    never does under `schema` (`permitted=validator.PERMITTED_ERRORS` states the validator's guarantee)."""
     for reqty in schema.environments():
         env = symbolic_environment(schema, reqty, max_set_size)
-        solver = _solver([policy], env, has_error(evaluate(policy.to_expr(), env.request, env.entities)))
+        result = evaluate(policy.to_expr(), env.request, env.entities)
+        allowed = z3.Or([Result.error(result) == ERRORS[k] for k in permitted])
+        solver = solver_for([policy], env, z3.And(has_error(result), z3.Not(allowed)))
         verdict = solver.check()
         if verdict == z3.sat:
             return concretize(solver.model(), env, [policy])
@@ -195,23 +236,7 @@ def value_json(m: z3.ModelRef, v: z3.ExprRef, t: CedarType) -> Any:
         entries = {a: (ev(Value.attrs(v)[string_val(a)]), q.ty) for a, q in t.attrs}
         return {a: value_json(m, Entry.entry_value(e), ty) for a, (e, ty) in entries.items()
                 if z3.is_true(z3.simplify(Entry.is_present(e)))}
-    return _ext_json(ev(v), t)
-
-
-def _ext_json(v: z3.ExprRef, t: ExtType) -> dict[str, Any]:
-    if t.name == "ipaddr":
-        ip = v.arg(0)
-        addr, prefix = ip.arg(0).as_long(), ip.arg(1).as_long()
-        text = (".".join(str(b) for b in addr.to_bytes(4, "big")) if z3.is_true(z3.simplify(IPNet.is_ipv4(ip)))
-                else ":".join(f"{g:x}" for g in (int.from_bytes(addr.to_bytes(16, "big")[i:i + 2], "big") for i in range(0, 16, 2))))
-        return {"__extn": {"fn": "ip", "arg": f"{text}/{prefix}"}}
-    n = v.arg(0).as_signed_long()
-    if t.name == "decimal":
-        return {"__extn": {"fn": "decimal", "arg": f"{'-' if n < 0 else ''}{abs(n) // 10**4}.{abs(n) % 10**4:04d}"}}
-    duration = {"__extn": {"fn": "duration", "arg": f"{n}ms"}}
-    if t.name == "duration":
-        return duration
-    return {"__extn": {"fn": "offset", "args": [{"__extn": {"fn": "datetime", "arg": "1970-01-01"}}, duration]}}
+    return ext_json(ev(v))
 
 
 def _map_json(m: z3.ModelRef, attrs: z3.ArrayRef, t: RecordType) -> dict[str, Any]:
@@ -239,10 +264,11 @@ def concretize(m: z3.ModelRef, env: SymbolicEnvironment, policies: list[Policy])
     todo = [request["principal"], request["action"], request["resource"], *_entity_refs(request["context"])]
     todo += [{"type": u.ty, "id": u.eid} for u in literals if isinstance(u, Uid)]
     entities: dict[tuple[str, str], dict[str, Any]] = {}
+    seen: dict[tuple[str, str], dict[str, str]] = {}
     while todo:
         uid = todo.pop()
         key = (uid["type"], uid["id"])
-        if key in entities or not z3.is_true(ev(es.exists[entity_uid(*key)])):
+        if key in seen or not seen.setdefault(key, uid) or not z3.is_true(ev(es.exists[entity_uid(*key)])):
             continue
         entry = env.schema.entity_types.get(key[0])
         attrs = _map_json(m, es.attrs[entity_uid(*key)], entry.attrs) if entry else {}
@@ -255,6 +281,5 @@ def concretize(m: z3.ModelRef, env: SymbolicEnvironment, policies: list[Policy])
         entities[key] = {"uid": uid, "attrs": attrs, "tags": tags}
         todo += _entity_refs([attrs, tags])
     for key, e in entities.items():
-        e["parents"] = [entities[p]["uid"] for p in entities
-                        if z3.is_true(ev(es.ancestors[entity_uid(*key)][entity_uid(*p)]))]
+        e["parents"] = [uid for p, uid in seen.items() if z3.is_true(ev(es.ancestors[entity_uid(*key)][entity_uid(*p)]))]
     return request, list(entities.values())

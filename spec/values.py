@@ -247,3 +247,48 @@ def map_of(entries: Mapping[str, z3.DatatypeRef]) -> z3.ArrayRef:
 
 def map_contains(m: z3.ArrayRef, k: z3.SeqRef) -> z3.BoolRef:
     return Entry.is_present(m[k])
+
+
+# ----- reading ground values back -----
+
+def ext_json(v: z3.DatatypeRef) -> dict:
+    """An extension value's explicit Cedar JSON (`__extn`), in the forms Cedar writes."""
+    if z3.is_true(z3.simplify(Value.is_ipaddr(v))):
+        ip = v.arg(0)
+        addr, prefix, v4 = ip.arg(0).as_long(), ip.arg(1).as_long(), z3.is_true(z3.simplify(IPNet.is_ipv4(ip)))
+        octets = addr.to_bytes(4 if v4 else 16, "big")
+        text = (".".join(str(b) for b in octets) if v4 else
+                ":".join(f"{int.from_bytes(octets[i:i + 2], 'big'):x}" for i in range(0, 16, 2)))
+        return {"__extn": {"fn": "ip", "arg": f"{text}/{prefix}"}}
+    n = v.arg(0).as_signed_long()
+    if z3.is_true(z3.simplify(Value.is_decimal(v))):
+        return {"__extn": {"fn": "decimal", "arg": f"{'-' if n < 0 else ''}{abs(n) // 10**4}.{abs(n) % 10**4:04d}"}}
+    duration = {"__extn": {"fn": "duration", "arg": f"{n}ms"}}
+    if z3.is_true(z3.simplify(Value.is_duration(v))):
+        return duration
+    return {"__extn": {"fn": "offset", "args": [{"__extn": {"fn": "datetime", "arg": "1970-01-01"}}, duration]}}
+
+
+def _entries(m: z3.ArrayRef) -> dict[str, z3.DatatypeRef]:
+    """The present entries of a ground map (a chain of stores over the empty map)."""
+    found: dict[str, z3.DatatypeRef] = {}
+    while z3.is_store(m):
+        m, k, entry = m.children()
+        if string_of(k) not in found and z3.is_true(z3.simplify(Entry.is_present(entry))):
+            found[string_of(k)] = entry.arg(0)
+    return found
+
+
+def value_json(v: z3.DatatypeRef) -> object:
+    """The explicit Cedar JSON of a ground value."""
+    kind = v.decl().name()
+    if kind in ("bool", "long", "string"):
+        return {"bool": lambda: z3.is_true(v.arg(0)), "long": lambda: v.arg(0).as_signed_long(),
+                "string": lambda: string_of(v.arg(0))}[kind]()
+    if kind == "entity":
+        return {"__entity": {"type": string_of(v.arg(0).arg(0)), "id": string_of(v.arg(0).arg(1))}}
+    if kind == "set":
+        return [value_json(e) for e in units(v.arg(0))]
+    if kind == "record":
+        return {k: value_json(x) for k, x in sorted(_entries(v.arg(0)).items())}
+    return ext_json(v)

@@ -760,3 +760,41 @@ class ExprGen:
         if self.s.mode == "untyped" and self.chance(0.35):
             return self.wild(depth)
         return self.bool_expr(depth)
+
+
+def deep_expr(rng: random.Random, depth: int) -> Est:
+    """One Boolean expression nested `depth` levels deep (recursion limits in parsers, evaluators,
+    validators and printers). Depth stays below what the Rust engine survives (it overflows its stack
+    somewhere past a thousand levels)."""
+    kind = rng.choice(("not", "plus", "if", "set", "record", "and", "neg"))
+    if kind == "not":
+        e: Est = est.value(True)
+        for _ in range(depth):
+            e = est.unary("!", e)
+        return e
+    if kind in ("plus", "neg"):
+        e = est.value(1)
+        for _ in range(depth):
+            e = est.binary("+", e, est.value(1)) if kind == "plus" else est.unary("neg", e)
+        return est.binary("==", e, est.value(depth + 1))
+    if kind == "if":
+        e = est.value(True)
+        for i in range(depth):
+            e = est.ite(est.binary("<", est.value(i), est.value(depth // 2)), e, est.value(False))
+        return e
+    if kind == "set":
+        e = est.set_([])
+        for _ in range(depth):
+            e = est.set_([e])
+        return est.unary("!", est.unary("isEmpty", e))
+    if kind == "record":
+        e = est.value(True)
+        for _ in range(depth):
+            e = est.record({"a": e})
+        for _ in range(depth):
+            e = est.get_attr(e, "a")
+        return e
+    e = est.value(True)
+    for i in range(depth):
+        e = est.binary("&&" if i % 2 else "||", e, est.value(i % 3 == 0))
+    return e

@@ -115,3 +115,47 @@ def mutate_entities(rng: random.Random, entities: list[dict[str, Any]]) -> list[
     else:
         out[k] = rng.choice(("x", 1, None, []))
     return out
+
+
+_JSON_ODDITIES = (None, True, 0, -1, 2**63, 1.5, "", "x", "?principal", "All", "==", [], {}, {"Value": 1},
+                  {"Var": "principal"}, {"__entity": {"type": "A", "id": "a"}}, {"type": "A", "id": "a"})
+
+
+def mutate_json(rng: random.Random, obj: Any) -> Any:
+    """One structural edit somewhere in a JSON document (the JSON policy form, a JSON schema)."""
+    out = copy.deepcopy(obj)
+    containers: list[Any] = []
+
+    def collect(j: Any) -> None:
+        if isinstance(j, (dict, list)):
+            containers.append(j)
+            for v in (j.values() if isinstance(j, dict) else j):
+                collect(v)
+
+    collect(out)
+    if not containers:
+        return rng.choice(_JSON_ODDITIES)
+    target = rng.choice(containers)
+    move = rng.choice(("drop", "retype", "rename", "add", "duplicate"))
+    if isinstance(target, dict):
+        if not target or move == "add":
+            target[rng.choice(("extra", "op", "left", "right", "arg", "entity", "slot", "in", "annotations",
+                               "kind", "effect", "Value", "attr"))] = rng.choice(_JSON_ODDITIES)
+            return out
+        key = rng.choice(list(target))
+        if move == "drop":
+            del target[key]
+        elif move == "rename":
+            target[key + rng.choice(("_", "s", "X"))] = target.pop(key)
+        else:
+            target[key] = rng.choice(_JSON_ODDITIES)
+        return out
+    if not target or move == "add":
+        target.append(rng.choice(_JSON_ODDITIES))
+    elif move == "drop":
+        del target[rng.randrange(len(target))]
+    elif move == "duplicate":
+        target.append(copy.deepcopy(rng.choice(target)))
+    else:
+        target[rng.randrange(len(target))] = rng.choice(_JSON_ODDITIES)
+    return out

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .entities import EntityStore, ValueGen
-from .expressions import Env, ExprGen, ExprSettings, ValuePool
+from .expressions import Env, ExprGen, ExprSettings, ValuePool, deep_expr
 from .schema import ActionSpec, SchemaSpec
 from .values import EntityRef
 
@@ -200,6 +200,11 @@ class PolicyGen:
         rng.shuffle(kinds)
         for template in kinds:
             ps.policies.append(self.policy(template))
+        if self.mode != "validated" and rng.random() < 0.02:
+            self.note("deep")
+            ps.policies.append({"effect": "permit", "principal": {"op": "All"}, "action": {"op": "All"},
+                                "resource": {"op": "All"},
+                                "conditions": [{"kind": "when", "body": deep_expr(rng, rng.randint(40, 300))}]})
         link_no = 0
         for i, p in enumerate(ps.policies):
             if not ps.is_template(i):

@@ -1,7 +1,8 @@
 """Cedar policy text -> `impl.ast`, with Rust's rules and error cases.
 
-One pass: lark's LALR parser calls the `_Builder` methods bottom-up as it
-reduces, so no recursion happens however deep the input nests. The builder
+One pass: an LALR automaton (built by lark from `policy.lark`) calls the
+`_Builder` methods bottom-up as it reduces, so no recursion happens however
+deep the input nests. The builder
 mirrors Rust's `cst_to_ast.rs`: a primary stays "special" (a variable, a bare
 name, a string, Boolean or number literal, or a member chain on a name or
 variable) until its context decides what it may be, because `a.b` is an
@@ -41,7 +42,7 @@ and every consumer of the AST may recurse to this depth."""
 I64_MAX = 2**63 - 1
 U64_MAX = 2**64 - 1
 
-# Identifiers that cannot name anything (Rust `to_valid_ident`, plus the reserved `__cedar`).
+# Keywords that cannot be identifiers (Rust `to_valid_ident`); `__cedar` is reserved as a name too.
 RESERVED = frozenset({"true", "false", "if", "then", "else", "in", "is", "has", "like"})
 RESERVED_NAMESPACE = "__cedar"
 
@@ -238,15 +239,17 @@ class _Builder:
         raise _Fail("invalid attribute name: a record key must be an identifier or a string literal",
                     _start(x), _end(x))
 
-    def entity_type(self, x: Any, lhs: str) -> str:
+    def entity_type(self, x: Any) -> str:
         """`x` as the entity type after `is` (Rust `into_entity_type`)."""
         if x.__class__ is _Var:
             return x.name
         if x.__class__ is _Name:
             return x.text
         text = self.source.text[_start(x):_end(x)]
+        if len(text) > 60:
+            text = text[:57] + "..."
         raise _Fail(f"right hand side of an `is` expression must be an entity type name, but got `{text}`",
-                    _start(x), _end(x), help=f"try `{lhs} is EntityType`")
+                    _start(x), _end(x), help="write an entity type such as `User` or `NS::User`")
 
     def ident(self, tok: Token) -> str:
         """An identifier used as a name component (Rust `to_valid_ident` + `__cedar` check)."""
@@ -381,7 +384,7 @@ class _Builder:
         loc = self.loc(d.start, d.end)
         entity_type = None
         if d.is_type is not None:
-            entity_type = self.entity_type(d.is_type, var)
+            entity_type = self.entity_type(d.is_type)
         if d.rel is None:
             if entity_type is None:
                 return ScopeConstraint("all", loc=loc)
@@ -548,8 +551,7 @@ class _Builder:
 
     def is_op(self, c: list[Any]) -> Is:
         target = self.expr(c[0])
-        lhs = self.source.text[_start(c[0]):_end(c[0])]
-        entity_type = self.entity_type(c[2], lhs)
+        entity_type = self.entity_type(c[2])
         if len(c) > 3:
             return Is(target, entity_type, self.expr(c[4]), self.span(c[0], c[4]))
         return Is(target, entity_type, None, self.span(c[0], c[2]))

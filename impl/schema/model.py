@@ -30,6 +30,7 @@ class EntityTypeDef:
     enum_ids: tuple[str, ...] | None = None  # set for `enum` entity types
     # The types whose entities may have an entity of this type as an ancestor
     # (transitively; may include `name` itself when the type hierarchy has a cycle).
+    # Computed by `Schema` from `member_of_types`.
     descendants: frozenset[str] = frozenset()
 
 
@@ -45,8 +46,8 @@ class ActionDef:
     # Whether the action applies to any request: both `principal_types` and
     # `resource_types` non-empty (no `appliesTo` at all means neither is).
     applies: bool = True
-    descendants: frozenset[EntityUID] = frozenset()  # transitively
-    ancestors: frozenset[EntityUID] = frozenset()  # transitively
+    descendants: frozenset[EntityUID] = frozenset()  # transitively; computed by `Schema` from `member_of`
+    ancestors: frozenset[EntityUID] = frozenset()  # transitively; computed by `Schema` from `member_of`
 
 
 class Schema:
@@ -68,6 +69,7 @@ class Schema:
         self.entity_types = entity_types
         self.actions = actions
         self.fragment = fragment
+        _close_hierarchies(entity_types, actions)
 
     # ---------------------------------------------------------------- reading
 
@@ -133,3 +135,32 @@ class Schema:
 
     def __repr__(self) -> str:
         return f"Schema({len(self.entity_types)} entity types, {len(self.actions)} actions)"
+
+
+def _close_hierarchies(entity_types: dict[str, EntityTypeDef], actions: dict[EntityUID, ActionDef]) -> None:
+    """Fill in every `descendants` (and actions' `ancestors`) from the declared parents."""
+    type_children: dict[str, set[str]] = {}
+    for name, e in entity_types.items():
+        for parent in e.member_of_types:
+            type_children.setdefault(parent, set()).add(name)
+    for name, e in entity_types.items():
+        e.descendants = frozenset(_reachable(name, type_children))
+    action_children: dict[EntityUID, set[EntityUID]] = {}
+    for uid, a in actions.items():
+        for parent in a.member_of:
+            action_children.setdefault(parent, set()).add(uid)
+    action_parents = {uid: a.member_of for uid, a in actions.items()}
+    for uid, a in actions.items():
+        a.descendants = frozenset(_reachable(uid, action_children))
+        a.ancestors = frozenset(_reachable(uid, action_parents))
+
+
+def _reachable(start: Any, edges: dict[Any, Any]) -> set[Any]:
+    seen: set[Any] = set()
+    stack = list(edges.get(start, ()))
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            stack.extend(edges.get(node, ()))
+    return seen

@@ -281,13 +281,22 @@ class _Resolver:
 
 
 def resolve(fragment: Fragment) -> tuple[dict[str, EntityTypeDef], dict[EntityUID, ActionDef]]:
-    """The resolved entity types and actions a fragment declares; `SchemaError` if it is not well-formed."""
+    """The resolved entity types and actions a fragment declares; `SchemaError` if it is not well-formed.
+
+    The hierarchies' transitive closures are left to `Schema` itself.
+    """
     r = _Resolver(fragment)
     r.resolve_common_types()
     entity_types = r.entity_type_defs()
     actions = r.action_defs()
-    _close_entity_hierarchy(entity_types, r)
-    _close_action_hierarchy(actions, r)
+    for name, e in entity_types.items():
+        for parent in e.member_of_types:
+            if parent not in entity_types:
+                raise schema_error(f"undeclared entity type: `{parent}`", r.entities[name][1].where,
+                                   help="an entity type's parents must be declared entity types")
+    cycle = _action_in_cycle(actions)
+    if cycle is not None:
+        raise schema_error(f"cycle in action hierarchy containing `{cycle}`", getattr(r.actions[cycle][1], "where", None))
     for uid, a in actions.items():
         for name in a.principal_types + a.resource_types:
             if name not in entity_types:
@@ -296,39 +305,25 @@ def resolve(fragment: Fragment) -> tuple[dict[str, EntityTypeDef], dict[EntityUI
     return entity_types, actions
 
 
-def _close_entity_hierarchy(entity_types: dict[str, EntityTypeDef], r: _Resolver) -> None:
-    """Fill in `descendants` (cycles among entity types are allowed)."""
-    children: dict[str, set[str]] = {}
-    for name, e in entity_types.items():
-        for parent in e.member_of_types:
-            if parent not in entity_types:
-                raise schema_error(f"undeclared entity type: `{parent}`", r.entities[name][1].where,
-                                   help="an entity type's parents must be declared entity types")
-            children.setdefault(parent, set()).add(name)
-    for name, e in entity_types.items():
-        e.descendants = frozenset(_reachable(name, children))
-
-
-def _close_action_hierarchy(actions: dict[EntityUID, ActionDef], r: _Resolver) -> None:
-    """Fill in `descendants` and `ancestors`; an action may not be its own ancestor."""
-    children: dict[EntityUID, set[EntityUID]] = {}
-    for uid, a in actions.items():
-        for parent in a.member_of:
-            children.setdefault(parent, set()).add(uid)
-    parents = {uid: set(a.member_of) for uid, a in actions.items()}
-    for uid, a in actions.items():
-        a.descendants = frozenset(_reachable(uid, children))
-        if uid in a.descendants:
-            raise schema_error(f"cycle in action hierarchy containing `{uid}`", getattr(r.actions[uid][1], "where", None))
-        a.ancestors = frozenset(_reachable(uid, parents))
-
-
-def _reachable(start: object, edges: dict) -> set:
-    seen: set = set()
-    stack = list(edges.get(start, ()))
-    while stack:
-        node = stack.pop()
-        if node not in seen:
-            seen.add(node)
-            stack.extend(edges.get(node, ()))
-    return seen
+def _action_in_cycle(actions: dict[EntityUID, ActionDef]) -> EntityUID | None:
+    """Some action that is its own ancestor, if there is one (an iterative depth-first search)."""
+    done: set[EntityUID] = set()
+    for root in actions:
+        if root in done:
+            continue
+        on_path = {root}
+        stack = [(root, iter(actions[root].member_of))]
+        while stack:
+            uid, parents = stack[-1]
+            for parent in parents:
+                if parent in on_path:
+                    return parent
+                if parent not in done:
+                    on_path.add(parent)
+                    stack.append((parent, iter(actions[parent].member_of)))
+                    break
+            else:
+                stack.pop()
+                on_path.discard(uid)
+                done.add(uid)
+    return None

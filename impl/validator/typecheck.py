@@ -584,14 +584,14 @@ class SingleEnvChecker:
                        f"Expected {len(f.arg_types)}, got {len(e.args)}", e.loc)
             failed = True
         if f.is_constructor:
-            if len(e.args) == 1 and e.args[0].__class__ is Lit and isinstance(e.args[0].value, str) \
-                    and e.args[0].value.__class__ is str:  # type: ignore[union-attr]
+            literal = e.args[0].value if len(e.args) == 1 and e.args[0].__class__ is Lit else None  # type: ignore[union-attr]
+            if literal.__class__ is str:  # Rust checks a single string literal by constructing the value
                 try:
-                    f.call(e.args[0].value)  # type: ignore[union-attr]
+                    f.call(literal)
                 except EvaluationError as err:
                     self.error("function_argument_validation",
-                               f"error during extension function argument validation: failed to parse as a "
-                               f"{f.return_type} value: `{quote_string(e.args[0].value)}`", e.loc, err.message)  # type: ignore[union-attr,arg-type]
+                               f"error during extension function argument validation: failed to parse as "
+                               f"{f.return_type}: `{quote_string(literal)}`", e.loc, err.message)  # type: ignore[arg-type]
                     failed = True
             if not all(arg.__class__ is Lit for arg in e.args):
                 self.error("non_literal_extension_constructor",

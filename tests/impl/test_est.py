@@ -208,3 +208,16 @@ def test_deep_json_reads_iteratively_up_to_the_limit() -> None:
         est.policy_from_json(when(deeper))
     with pytest.raises(ParseError, match="nested too deeply"):
         est.loads("[" * 100_000 + "]" * 100_000)
+
+
+def test_accepts_serdes_array_form_of_structs_like_rust() -> None:
+    """Rust's serde also reads a struct from an array of its field values (but not expression objects)."""
+    doc = ["permit", {"op": "==", "entity": ["User", "alice"]}, {"op": "in", "entities": [["Action", "a"]]},
+           {"op": "All"}, [["when", {"Value": True}]]]
+    p = est.policy_from_json(doc)
+    assert p.principal == ScopeConstraint("==", EntityUID("User", "alice"))
+    assert p.action.entities == (EntityUID("Action", "a"),) and p.conditions[0].kind == "when"
+    with pytest.raises(ParseError):
+        est.policy_from_json(when({"!": [{"Value": True}]}))
+    with pytest.raises(ParseError, match="array of 2 values"):
+        est.policy_from_json(policy_json(principal={"op": "==", "entity": ["User", "alice", "x"]}))
