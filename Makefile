@@ -19,7 +19,7 @@ prove: $(STAMP)
 	$(PY) -m proofs
 
 conformance: $(STAMP)
-	$(PY) -m pytest -q -n 2 tests/conformance
+	CONFORMANCE_FULL=1 $(PY) -m pytest -q -n 2 tests/conformance tests/spec/test_conformance.py
 
 difftest: $(STAMP)
 	$(PY) -m difftest $(DIFFTEST_ARGS)

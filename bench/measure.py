@@ -47,16 +47,6 @@ class RequestRun:
     errors: list[str] = field(default_factory=list)  # exceptions raised by the engine (never expected)
 
 
-def best_of(repeat: int, action: Callable[[], Any]) -> tuple[float, Any]:
-    """The fastest of `repeat` runs (seconds) and the last result: noise only ever adds time."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = action()
-        best = min(best, time.perf_counter() - start)
-    return best, result
-
-
 def _decide_safely(decide: Decide, req: JsonDict) -> None:
     try:
         decide(req)
@@ -110,19 +100,40 @@ def time_requests(
     return runs, batch_run
 
 
-def load_entities(engine: Engine, schema: Any, entities_json: str, repeat: int) -> tuple[float, Any]:
-    return best_of(repeat, lambda: engine.load_entities(entities_json, schema))
+Timed = tuple[tuple[float, ...], Any]  # seconds of each timed step, and what the steps built
 
 
-def load_policies(engine: Engine, spec: PolicySetSpec, repeat: int) -> tuple[float, float, Any]:
-    """Best parse and best link time; each repetition links a fresh parse (an engine may link in place)."""
-    parse_best = link_best = float("inf")
-    linked = None
+def alternating(repeat: int, actions: dict[str, Callable[[], Timed]]) -> dict[str, Timed | Exception]:
+    """Each action's best (step-wise smallest) times over `repeat` rounds, the actions taking turns
+    within a round so that a load spike from another process lands on all of them; noise only
+    ever adds time. An action that raises is dropped and its exception returned in its place."""
+    best: dict[str, Timed | Exception] = {}
     for _ in range(repeat):
-        start = time.perf_counter()
-        parsed = engine.parse_policies(spec.text)
-        middle = time.perf_counter()
-        linked = engine.link(parsed, spec)
-        end = time.perf_counter()
-        parse_best, link_best = min(parse_best, middle - start), min(link_best, end - middle)
-    return parse_best, link_best, linked
+        for name, action in actions.items():
+            if isinstance(best.get(name), Exception):
+                continue
+            try:
+                times, built = action()
+            except Exception as exc:  # noqa: BLE001 - an engine failing a workload is reported, not fatal
+                best[name] = exc
+                continue
+            previous = best.get(name)
+            if previous is not None:
+                times = tuple(map(min, times, previous[0]))  # type: ignore[index]
+            best[name] = (times, built)
+    return best
+
+
+def timed_entities(engine: Engine, schema: Any, entities_json: str) -> Timed:
+    start = time.perf_counter()
+    entities = engine.load_entities(entities_json, schema)
+    return (time.perf_counter() - start,), entities
+
+
+def timed_policies(engine: Engine, spec: PolicySetSpec) -> Timed:
+    """Parse time and link time (each timing links a fresh parse: an engine may link in place)."""
+    start = time.perf_counter()
+    parsed = engine.parse_policies(spec.text)
+    middle = time.perf_counter()
+    linked = engine.link(parsed, spec)
+    return (middle - start, time.perf_counter() - middle), linked

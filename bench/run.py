@@ -7,11 +7,12 @@ import platform
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 from importlib import metadata
 from typing import Any
 
 from bench.engines import Engine, impl_available, make_engine
-from bench.measure import BATCH_BLOCKS, BLOCK, load_entities, load_policies, time_requests
+from bench.measure import BATCH_BLOCKS, BLOCK, alternating, time_requests, timed_entities, timed_policies
 from bench.memory import measure_in_child
 from bench.workload import JsonDict, Workload
 from bench.workloads import BUILDERS
@@ -58,7 +59,7 @@ def run(options: Options) -> dict[str, Any]:
                 f"per-request: one call per request after {options.warmup} warm-up requests, engines alternating "
                 f"every {BLOCK} requests; cedarpy batch: is_authorized_batch on each of the first {BATCH_BLOCKS} blocks of {BLOCK}, "
                 f"per-request figure = block time / {BLOCK}; parsing (after one untimed warm-up parse) "
-                f"and entity loading: best of {options.repeat}"
+                f"and entity loading: best of {options.repeat}, the engines taking turns"
             ),
         },
         "workloads": {},
@@ -86,15 +87,20 @@ def run_workload(workload: Workload, engines: dict[str, Engine], options: Option
         "failures": [],
     }
     schemas: dict[str, Any] = {}
-    entity_handles: dict[str, Any] = {}
     for engine_name, engine in engines.items():
         try:
             schemas[engine_name] = engine.load_schema(workload.schema)
-            seconds, entity_handles[engine_name] = load_entities(engine, schemas[engine_name], entities_json, options.repeat)
         except Exception as exc:  # noqa: BLE001 - an engine that cannot load the workload is reported, not fatal
-            out["failures"].append(f"{engine_name}: loading schema/entities: {type(exc).__name__}: {exc}")
-            progress(f"[{workload.name}] !! {out['failures'][-1]}")
+            _fail(workload, out["failures"], f"{engine_name}: loading the schema", exc)
+    loaded = alternating(options.repeat, {
+        name: partial(timed_entities, engines[name], schema, entities_json) for name, schema in schemas.items()
+    })
+    entity_handles: dict[str, Any] = {}
+    for engine_name, result in loaded.items():
+        if isinstance(result, Exception):
+            _fail(workload, out["failures"], f"{engine_name}: loading entities", result)
             continue
+        (seconds,), entity_handles[engine_name] = result
         out["loading"][engine_name] = {"entities_s": seconds, "entities_per_s": len(workload.entities) / seconds}
         progress(f"[{workload.name}] {engine_name}: {len(workload.entities)} entities loaded in {seconds * 1000:.1f} ms")
 
@@ -131,14 +137,16 @@ def run_size(
     }
     deciders = {}
     batch = None
-    for engine_name in entity_handles:
+    built = alternating(options.repeat, {name: partial(timed_policies, engines[name], spec) for name in entity_handles})
+    for engine_name, result in built.items():
         engine = engines[engine_name]
         try:
-            parse_s, link_s, policies = load_policies(engine, spec, options.repeat)
+            if isinstance(result, Exception):
+                raise result
+            (parse_s, link_s), policies = result
             deciders[engine_name] = engine.decider(policies, entity_handles[engine_name], schemas[engine_name])
         except Exception as exc:  # noqa: BLE001 - see run_workload
-            failures.append(f"{engine_name} at {size} policies: loading policies: {type(exc).__name__}: {exc}")
-            progress(f"[{workload.name}] !! {failures[-1]}")
+            _fail(workload, failures, f"{engine_name} at {size} policies: loading policies", exc)
             continue
         text_policies = spec.static_count + spec.template_count
         row["engines"][engine_name] = {
@@ -179,6 +187,11 @@ def run_size(
     )
     progress(f"[{workload.name}] {size} policies: {summary} ({time.perf_counter() - started:.1f}s)")
     return row
+
+
+def _fail(workload: Workload, failures: list[str], what: str, exc: Exception) -> None:
+    failures.append(f"{what}: {type(exc).__name__}: {exc}")
+    progress(f"[{workload.name}] !! {failures[-1]}")
 
 
 def _cedarpy_batch(engine: Engine, policies: Any, entities: Any, schema: Any):  # noqa: ANN202 - a closure

@@ -65,6 +65,12 @@ def report(s: Summary, opts: Options) -> str:
         n, secs = s.stats[f"requests:{name}"], s.seconds[name]
         if n:
             lines.append(f"  {name:5s} {n} requests, {n / secs if secs else 0:.0f} requests/s per core")
+    for key, n in sorted(s.stats.items()):
+        if key.startswith("compared:"):
+            check = key[len("compared:"):]
+            bad = s.findings[check]
+            unit = "requests" if check.startswith("auth") else "inputs"
+            lines.append(f"  agreement {check}: {n - bad}/{n} {unit} ({100.0 * (n - bad) / n:.2f}%)")
     decisions = {k.split(":")[1]: v for k, v in s.stats.items() if k.startswith("decision:")}
     lines.append(f"  decisions {decisions}")
     lines.append(f"  with schema: {s.stats['schema:accepted']} accepted, {s.stats['schema:rejected']} rejected;"

@@ -48,6 +48,7 @@ class Case:
     validated: bool = False  # every policy passed the (Rust) validator when generated
     text_override: str | None = None  # policy text as loaded from a file
     policy_json_override: Any = None  # a (malformed) JSON policy set, for the JSON-form fuzz check
+    entities_text: str | None = None  # (malformed) entities JSON text, for the text-level fuzz check
     notes: Counter = field(default_factory=Counter)  # generator choices, for the summary
 
     # ------------------------------------------------------------------ derived forms
@@ -206,7 +207,9 @@ def save(case: Case, directory: Path, name: str, expected: list[dict[str, Any]] 
     rel = directory.name
     (directory / f"{name}.cedar").write_text(case.policy_text)
     (directory / f"{name}.cedarschema").write_text(case.schema_text or "")
-    (directory / f"{name}.entities.json").write_text(json.dumps(case.entities, indent=2, ensure_ascii=False))
+    entities = case.entities_text if case.entities_text is not None else json.dumps(case.entities, indent=2,
+                                                                                     ensure_ascii=False)
+    (directory / f"{name}.entities.json").write_text(entities)
     requests = []
     for i, r in enumerate(case.requests):
         exp = (expected or [{}] * len(case.requests))[i] or {}
@@ -225,6 +228,8 @@ def save(case: Case, directory: Path, name: str, expected: list[dict[str, Any]] 
         "shouldValidate": bool(should_validate),
         "requests": requests,
         "templateLinks": case.links,
+        **({"policiesJson": case.policy_json_override} if case.policy_json_override is not None else {}),
+        **({"schemaJson": case.schema_json} if case.schema_json is not None else {}),
         "difftest": {"seed": case.seed, "mode": case.mode, "validated": case.validated,
                      "entitiesConform": case.entities_conform, **info},
     }
@@ -242,14 +247,19 @@ def load(path: Path, to_est: Callable[[str], dict[str, Any]] | None = None) -> C
     doc = json.loads(path.read_text())
 
     def resolve_path(p: str) -> Path:
-        for base in (path.parent.parent, path.parent, Path.cwd()):
+        for base in (*path.resolve().parents, Path.cwd()):
             if (base / p).exists():
                 return base / p
         raise FileNotFoundError(p)
 
     text = resolve_path(doc["policies"]).read_text()
     schema_text = resolve_path(doc["schema"]).read_text() if doc.get("schema") else None
-    entities = json.loads(resolve_path(doc["entities"]).read_text())
+    entities_text: str | None = resolve_path(doc["entities"]).read_text()
+    try:
+        entities = json.loads(entities_text)
+        entities_text = None
+    except ValueError:  # a malformed-entities finding keeps its text as it was
+        entities = []
     policies: list[dict[str, Any]] = []
     if to_est is not None:
         ps = to_est(text)
@@ -269,4 +279,7 @@ def load(path: Path, to_est: Callable[[str], dict[str, Any]] | None = None) -> C
         requests_conform=[r.get("validateRequest", True) for r in doc["requests"]],
         validated=info.get("validated", False),
         text_override=text,
+        schema_json=doc.get("schemaJson"),
+        policy_json_override=doc.get("policiesJson"),
+        entities_text=entities_text,
     )

@@ -12,8 +12,12 @@ Groups (each can be re-run alone, which is what the shrinker does):
   JSON -> policy -> JSON and the formatter keep the meaning;
 - `schema`: a schema read from Cedar syntax and from JSON is the same schema,
   and survives both printers;
-- `parse-accept`, `schema-accept`, `entities-accept`: on malformed input the
-  engine refuses exactly what Rust refuses (and reads the rest the same way).
+- `parse-accept`, `schema-accept`, `schema-json-accept`, `entities-accept`,
+  `json-accept`: on malformed input (policy text, schema text and JSON,
+  entities JSON and its text, the JSON policy form) the engine refuses exactly
+  what Rust refuses, and reads what both accept the same way.
+Any exception from the engine that is not a Cedar error, and any hang, is a
+`crash:*` finding.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import Any
 from . import normalize
 from .case import Case
 from .forms import policy_forms
-from .generators.mutate import SCHEMA_TOKENS, mutate_entities, mutate_json, mutate_text
+from .generators.mutate import JSON_TOKENS, SCHEMA_TOKENS, mutate_entities, mutate_json, mutate_text
 from .outcome import PERMITTED_AFTER_VALIDATION, Outcome
 
 
@@ -108,11 +112,12 @@ class Checker:
                 res.stats[f"decision:{o.decision or 'rejected'}"] += 1
                 res.kinds.update(o.error_kinds())
             if not soundness_only:
-                findings += self._compare(case, i, out, "auth")
+                findings += self._compare(case, i, out, "auth", res)
             findings += self._soundness(case, i, out)
         return findings
 
-    def _compare(self, case: Case, i: int, out: dict[str, list[Outcome]], check: str) -> list[Finding]:
+    def _compare(self, case: Case, i: int, out: dict[str, list[Outcome]], check: str,
+                 res: CaseResult | None = None) -> list[Finding]:
         findings = []
         for name, outcomes in out.items():
             o = outcomes[i]
@@ -128,6 +133,8 @@ class Checker:
             if "model" in (a, b) and not accepted:
                 continue
             x, y = out[a][i], out[b][i]
+            if res is not None:
+                res.stats[f"compared:{check}:{a}-vs-{b}"] += 1
             if x.crash is None and y.crash is None and x.key() != y.key():
                 findings.append(Finding(f"{check}:{a}-vs-{b}", f"{a}: {x.brief()}\n{b}: {y.brief()}", case, i))
         return findings
@@ -153,7 +160,7 @@ class Checker:
         findings: list[Finding] = []
         for i in range(len(case.requests)):
             res.stats["schema:rejected" if out["rust"][i].decision is None else "schema:accepted"] += 1
-            findings += self._compare(case, i, out, "auth-schema")
+            findings += self._compare(case, i, out, "auth-schema", res)
         return findings
 
     # ------------------------------------------------------------------ validation
@@ -164,6 +171,7 @@ class Checker:
         mine = self._timed(res, "impl", lambda: self.impl.validate(case))
         theirs = self._timed(res, "rust", lambda: self.rust.validate(case))
         res.stats["validation:passed" if theirs.passed else "validation:failed"] += 1
+        res.stats["compared:validate:impl-vs-rust"] += 1
         if mine.crash is not None:
             return [Finding("crash:impl-validate", mine.crash, case)]
         if theirs.rejected is not None or mine.rejected is not None:
@@ -200,6 +208,7 @@ class Checker:
         want = normalize.policy_set(expected)
 
         def same(label: str, produce: Any) -> None:
+            res.stats[f"compared:parse:{label}"] += 1
             got, bad = self.impl._guard(label, produce)
             if bad is not None:
                 check = "crash:impl-parse" if bad.crash is not None else f"parse:{label}"
@@ -269,6 +278,10 @@ class Checker:
                 schema_mutant = _derived(case, schema_text=mutate_text(rng, case.schema_text, SCHEMA_TOKENS))
                 findings += self.check("schema-accept", schema_mutant, res)
             findings += self.check("entities-accept", _derived(case, entities=mutate_entities(rng, case.entities)), res)
+            text_mutant = _derived(case)
+            text_mutant.entities_text = mutate_text(rng, json.dumps(case.entities, ensure_ascii=rng.random() < 0.5),
+                                                    JSON_TOKENS)
+            findings += self.check("entities-accept", text_mutant, res)
             if case.policies:
                 json_mutant = _derived(case, text_override=None)
                 json_mutant.policy_json_override = mutate_json(rng, case.policies_json())
@@ -283,6 +296,7 @@ class Checker:
         expected = self.rust.policy_json(text)
         got, bad = self.impl._guard("parse", lambda: self.impl.impl.PolicySet.from_str(text).to_json())
         res.stats["fuzz:policy-accepted" if expected is not None else "fuzz:policy-refused"] += 1
+        res.stats["compared:parse-accept:policy"] += 1
         if bad is not None and bad.crash is not None:
             return [Finding("crash:impl-parse", bad.crash, case)]
         if (expected is None) != (got is None):
@@ -298,6 +312,7 @@ class Checker:
         theirs = self.rust.accepts_schema(text)
         _, bad = self.impl._guard("schema", lambda: self.impl.impl.Schema.from_str(text))
         res.stats["fuzz:schema-accepted" if theirs else "fuzz:schema-refused"] += 1
+        res.stats["compared:schema-accept:cedar"] += 1
         if bad is not None and bad.crash is not None:
             return [Finding("crash:impl-schema", bad.crash, case)]
         if theirs != (bad is None):
@@ -312,6 +327,7 @@ class Checker:
         theirs = self.rust.policies_from_json(obj)
         mine, bad = self.impl._guard("json", lambda: self.impl.impl.PolicySet.from_json(json.loads(json.dumps(obj))))
         res.stats["fuzz:json-accepted" if theirs is not None else "fuzz:json-refused"] += 1
+        res.stats["compared:json-accept:policy"] += 1
         if bad is not None and bad.crash is not None:
             return [Finding("crash:impl-json", bad.crash, case)]
         if (theirs is None) != (mine is None):
@@ -337,6 +353,7 @@ class Checker:
         theirs = self.rust.accepts_schema(json.dumps(obj), json_form=True)
         _, bad = self.impl._guard("schema", lambda: self.impl.impl.Schema.from_json(json.loads(json.dumps(obj))))
         res.stats["fuzz:schema-json-accepted" if theirs else "fuzz:schema-json-refused"] += 1
+        res.stats["compared:schema-json-accept"] += 1
         if bad is not None and bad.crash is not None:
             return [Finding("crash:impl-schema", bad.crash, case)]
         if theirs != (bad is None):
@@ -346,7 +363,7 @@ class Checker:
         return []
 
     def entities_accept(self, case: Case, res: CaseResult) -> list[Finding]:
-        text = json.dumps(case.entities)
+        text = case.entities_text if case.entities_text is not None else json.dumps(case.entities)
         findings: list[Finding] = []
         for with_schema in (False, True) if case.schema_text is not None else (False,):
             schema_text = case.schema_text if with_schema else None
@@ -354,10 +371,11 @@ class Checker:
 
             def parse() -> Any:
                 sch = self.impl.schema(schema_text) if schema_text is not None else None
-                return self.impl.impl.Entities.from_json(json.loads(text), sch)
+                return self.impl.impl.Entities.from_json(text, sch)
 
             _, bad = self.impl._guard("entities", parse)
             res.stats["fuzz:entities-accepted" if theirs else "fuzz:entities-refused"] += 1
+            res.stats[f"compared:entities-accept:{'schema' if with_schema else 'plain'}"] += 1
             if bad is not None and bad.crash is not None:
                 findings.append(Finding("crash:impl-entities", bad.crash, case))
             elif theirs != (bad is None):

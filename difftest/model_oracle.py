@@ -12,6 +12,10 @@ from typing import Any
 
 from .case import Case
 from .outcome import Outcome
+from .timeout import Timeout, time_limit
+
+CALL_SECONDS = 10.0
+"""Longest the model may take on one request before it counts as hung."""
 
 
 def model_available() -> bool:
@@ -57,7 +61,11 @@ class ModelOracle:
         out = []
         for r in case.requests:
             try:
-                resp = self.spec.is_authorized(r, policies, case.entities)
+                with time_limit(CALL_SECONDS):
+                    resp = self.spec.is_authorized(r, policies, case.entities)
+            except Timeout as e:
+                out.append(Outcome.crashed(f"hang: {e}"))
+                continue
             except self.input_error as e:
                 out.append(Outcome.refused(f"model input: {e}"))
                 continue

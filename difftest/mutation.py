@@ -272,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mutants", type=int, default=40)
     p.add_argument("--seconds", type=float, default=60.0, help="difftest budget per mutant")
     p.add_argument("--seed", type=int, default=0, help="which mutants (and which difftest cases)")
+    p.add_argument("--cases", type=int, default=None,
+                   help="baseline on exactly this many cases (default: as many as --seconds allows)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
     p.add_argument("--out", type=Path, default=ROOT / ".cache" / "mutation.json", help="where to write the results")
     a = p.parse_args(argv)
@@ -281,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     base_dir = _workspace(None)  # also the snapshot every mutant is made from
     record = base_dir / "baseline.json"
     t0 = time.monotonic()
-    code, out = _difftest(base_dir, common + ["--seconds", str(a.seconds), "--record", str(record)], a.seconds * 3)
+    budget = ["--cases", str(a.cases)] if a.cases else ["--seconds", str(a.seconds)]
+    code, out = _difftest(base_dir, common + budget + ["--record", str(record)], a.seconds * 10)
     if code is None or not record.exists():
         print(f"baseline run failed: {out}")
         return 2

@@ -23,6 +23,10 @@ from typing import Any
 
 from .case import Case
 from .outcome import Outcome
+from .timeout import Timeout, time_limit
+
+CALL_SECONDS = 10.0
+"""Longest one engine stage (parse, link, authorize one request) may take before it counts as hung."""
 
 _POLICY_ID = re.compile(r"^error while evaluating policy `((?:[^`]|``)*)`: (.*)$", re.S)
 
@@ -188,7 +192,10 @@ class ImplOracle:
     def _guard(self, stage: str, f: Any) -> tuple[Any, Outcome | None]:
         """Run one stage; a Cedar error refuses the input, any other exception is a crash."""
         try:
-            return f(), None
+            with time_limit(CALL_SECONDS):
+                return f(), None
+        except Timeout as e:
+            return None, Outcome.crashed(f"{stage}: hang: {e}")
         except self.errors.CedarError as e:
             return None, Outcome.refused(f"{stage}: {type(e).__name__}: {e.message}")
         except RecursionError:
@@ -216,7 +223,9 @@ class ImplOracle:
             sch, bad = self._guard("schema", lambda: self.schema(case.schema_text or ""))
             if bad:
                 return [bad] * n
-        data = case.entities_schema_form() if schema else case.entities
+        data: Any = case.entities_schema_form() if schema else case.entities
+        if case.seed % 2:  # half the cases go through the engine's JSON text reader
+            data = json.dumps(data, ensure_ascii=case.seed % 4 == 1)
         ents, bad = self._guard("entities", lambda: impl.Entities.from_json(data, sch))
         if bad:
             return [bad] * n
@@ -245,7 +254,10 @@ class ImplOracle:
             return self.impl.validate(ps, self.schema(case.schema_text or ""))
 
         try:
-            res = run()
+            with time_limit(CALL_SECONDS):
+                res = run()
+        except Timeout as e:
+            return Validation(False, frozenset(), crash=f"hang: {e}")
         except self.errors.CedarError as e:
             return Validation(False, frozenset(), rejected=f"{type(e).__name__}: {e.message}")
         except Exception as e:  # noqa: BLE001

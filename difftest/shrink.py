@@ -47,7 +47,7 @@ class Shrinker:
         passes = (
             self._requests, self._policies, self._links, self._entities, self._entity_parts, self._context,
             self._conditions, self._scopes, self._expressions, self._annotations, self._text, self._schema_text,
-            self._spec,
+            self._spec, self._entities_text, self._policy_json,
         )
         progress = True
         while progress and not self.out_of_budget():
@@ -239,6 +239,28 @@ class Shrinker:
                 case, changed = cand, True
         return case if changed else None
 
+    def _entities_text(self, case: Case) -> Case | None:
+        if case.entities_text is None:
+            return None
+        return self._shrink_string(case, lambda c: c.entities_text or "", lambda c, t: setattr(c, "entities_text", t))
+
+    def _policy_json(self, case: Case) -> Case | None:
+        """Delete object members and list elements of a malformed JSON policy set, deepest last."""
+        if case.policy_json_override is None:
+            return None
+        changed = False
+        for path in list(_json_paths(case.policy_json_override)):
+            cand = case.copy()
+            if _json_delete(cand.policy_json_override, path) and self._ok(cand):
+                case, changed = cand, True
+                continue
+            for literal in ({"Value": True}, {"Value": 1}):
+                cand = case.copy()
+                if _json_replace(cand.policy_json_override, path, literal) and self._ok(cand):
+                    case, changed = cand, True
+                    break
+        return case if changed else None
+
     def _shrink_string(self, case: Case, get: Callable[[Case], str], put: Callable[[Case, str], None]) -> Case | None:
         changed = False
         for unit in ("lines", "chars"):
@@ -395,3 +417,44 @@ def schema_edits(spec: SchemaSpec) -> list[Callable[[SchemaSpec], None]]:
             edits.append(lambda s, i=i, k=attr: setattr(s.actions[i], "context", _drop_attr(s.actions[i].context, k))
                          if i < len(s.actions) else None)
     return edits
+
+
+# ------------------------------------------------------------------ JSON documents
+
+
+def _json_paths(j: Any, prefix: tuple = ()) -> Iterator[tuple]:
+    """Paths of every object member and list element, parents before children."""
+    items = j.items() if isinstance(j, dict) else enumerate(j) if isinstance(j, list) else ()
+    for k, v in items:
+        yield prefix + (k,)
+        yield from _json_paths(v, prefix + (k,))
+
+
+def _json_delete(j: Any, path: tuple) -> bool:
+    for k in path[:-1]:
+        try:
+            j = j[k]
+        except (KeyError, IndexError, TypeError):
+            return False
+    try:
+        del j[path[-1]]
+    except (KeyError, IndexError, TypeError):
+        return False
+    return True
+
+
+def _json_replace(j: Any, path: tuple, new: Any) -> bool:
+    """Replace an expression-like object (a one-key object other than a literal) at `path`."""
+    for k in path[:-1]:
+        try:
+            j = j[k]
+        except (KeyError, IndexError, TypeError):
+            return False
+    try:
+        old = j[path[-1]]
+    except (KeyError, IndexError, TypeError):
+        return False
+    if not (isinstance(old, dict) and len(old) == 1 and "Value" not in old):
+        return False
+    j[path[-1]] = new
+    return True

@@ -26,16 +26,14 @@ from spec.authorizer import Response as ResponseTerms
 from spec.authorizer import is_authorized as authorize
 from spec.authorizer import policy_list
 from spec.entities import EntityData, Entities, concrete_entities, symbolic_entities, transitive_closure
-from spec.errors import ERROR_KINDS, ERRORS, InputError, Result, err, error_kind
+from spec.errors import ERROR_KINDS, ERRORS, InputError, Result, error_kind
 from spec.evaluator import evaluate
-from spec.expr import Uid, checked_string, expr_of_json, uid_of_json
+from spec.expr import Uid, expr_of_json, uid_of_json, value_expr
 from spec.policy import policies_of_json
 from spec.request import Request, symbolic_request
-from spec.values import (Value, bool_value, entity_uid, long_value, make_record, make_set, string_value, units,
-                         value_json, with_concrete_key)
+from spec.values import entity_uid, units, value_json, with_concrete_key
 
 _REQUEST, _ENTITIES = symbolic_request(), symbolic_entities()
-I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -56,29 +54,9 @@ def _strings(j: Any) -> set[str]:
     return set().union(*(_strings(c) for c in children))
 
 
-def _value(j: Any, calls: list[z3.DatatypeRef]) -> z3.DatatypeRef:
-    """The value of an explicit Cedar JSON value; each extension call's result is appended to `calls`."""
-    if isinstance(j, bool):
-        return bool_value(j)
-    if isinstance(j, int) and I64_MIN <= j <= I64_MAX:
-        return long_value(j)
-    if isinstance(j, str):
-        return string_value(checked_string(j))
-    if isinstance(j, list):
-        return make_set([_value(x, calls) for x in j])
-    if isinstance(j, dict) and set(j) == {"__entity"}:
-        uid = uid_of_json(j)
-        return Value.entity(entity_uid(uid.ty, uid.eid))
-    if isinstance(j, dict) and set(j) == {"__extn"}:
-        ext = j["__extn"]
-        args = ext.get("args", [ext.get("arg")]) if isinstance(ext, dict) else None
-        if not (isinstance(args, list) and ext.get("fn") in extfun.CALLS):
-            raise InputError(f"malformed extension value {j!r}")
-        calls.append(extfun.call(ext["fn"], [_value(a, calls) for a in args]))
-        return Result.ok_value(calls[-1])
-    if isinstance(j, dict):
-        return make_record({k: _value(v, calls) for k, v in j.items()})
-    raise InputError(f"not a Cedar value: {j!r}")
+def _value(j: Any) -> z3.DatatypeRef:
+    """The result of an explicit Cedar JSON value: a restricted expression, evaluated by the model."""
+    return evaluate(value_expr(j), _REQUEST, _ENTITIES)
 
 
 def _literals(j: Any) -> frozenset[str]:
@@ -122,15 +100,16 @@ def _policy_set(text: str) -> _PolicySet:
 
 # ----- entities and requests -----
 
-def _ground(values: list[z3.DatatypeRef], calls: list[z3.DatatypeRef], strings: frozenset[str]) -> list[z3.DatatypeRef]:
-    """Reduce data values once, checking that their extension calls succeeded."""
-    if not values:
+def _ground(results: list[z3.DatatypeRef], strings: frozenset[str]) -> list[z3.DatatypeRef]:
+    """The values of data (attribute and tag values, contexts), reduced once; each must evaluate without error."""
+    if not results:
         return []
-    packed = z3.Concat([z3.Unit(v) for v in values]) if len(values) > 1 else z3.Unit(values[0])
-    checked = with_concrete_key(z3.If(z3.And([Result.is_ok(c) for c in calls]), packed, z3.Empty(packed.sort())))
+    parts = [z3.Unit(Result.ok_value(r)) for r in results]
+    packed = z3.Concat(parts) if len(parts) > 1 else parts[0]
+    checked = with_concrete_key(z3.If(z3.And([Result.is_ok(r) for r in results]), packed, z3.Empty(packed.sort())))
     ground = z3.simplify(z3.substitute(checked, *extfun.literal_tables(strings)))
     if ground.decl().kind() not in (z3.Z3_OP_SEQ_CONCAT, z3.Z3_OP_SEQ_UNIT):
-        raise InputError("a value in the entities does not evaluate (bad extension value?)")
+        raise InputError("a value in the entities or context does not evaluate (bad extension value?)")
     return units(ground)
 
 
@@ -146,8 +125,7 @@ def _entity_store(text: str) -> tuple[Entities, frozenset[str]]:
     if not all(isinstance(a, dict) and isinstance(t, dict) for a, t in maps):
         raise InputError("entity attrs and tags must be JSON objects")
     strings = _literals(j)
-    calls: list[z3.DatatypeRef] = []
-    values = iter(_ground([_value(v, calls) for a, t in maps for v in (*a.values(), *t.values())], calls, strings))
+    values = iter(_ground([_value(v) for a, t in maps for v in (*a.values(), *t.values())], strings))
     ancestors = transitive_closure({u: frozenset(uid_of_json(p) for p in e.get("parents") or []) for u, e in zip(uids, j)})
 
     def term(u: Uid) -> z3.DatatypeRef:
@@ -160,24 +138,21 @@ def _entity_store(text: str) -> tuple[Entities, frozenset[str]]:
 
 
 @lru_cache(maxsize=256)
-def _context(text: str) -> tuple[z3.DatatypeRef, z3.BoolRef, frozenset[str]]:
-    """The context's value, whether its extension calls succeed, and its literal strings."""
+def _context(text: str) -> tuple[z3.DatatypeRef, frozenset[str]]:
+    """The context's value, and its literal strings."""
     j = json.loads(text)
     if not isinstance(j, dict):
         raise InputError("the context must be a JSON object")
-    calls: list[z3.DatatypeRef] = []
-    context = with_concrete_key(_value(j, calls))
-    valid = z3.And([Result.is_ok(c) for c in calls])
-    tables = extfun.literal_tables(_literals(j))  # an extension value's argument is a literal of its own
-    return z3.substitute(context, *tables), z3.substitute(valid, *tables), _literals(j)
+    context, = _ground([_value(j)], _literals(j))
+    return context, _literals(j)
 
 
-def _request(j: Any) -> tuple[Request, z3.BoolRef, frozenset[str]]:
+def _request(j: Any) -> tuple[Request, frozenset[str]]:
     if not isinstance(j, dict):
         raise InputError("a request must be a JSON object")
     uids = [uid_of_json(j.get(var)) for var in ("principal", "action", "resource")]
-    context, valid, strings = _context(json.dumps(j.get("context", {})))
-    return Request(*(entity_uid(u.ty, u.eid) for u in uids), context), valid, strings
+    context, strings = _context(json.dumps(j.get("context", {})))
+    return Request(*(entity_uid(u.ty, u.eid) for u in uids), context), strings
 
 
 def _text(j: Any) -> str:
@@ -192,15 +167,13 @@ def is_authorized(request_json: Any, policies_json: Any, entities_json: Any) -> 
     """Lean `isAuthorized` on concrete input (JSON text or parsed JSON)."""
     policy_set = _policy_set(_text(policies_json))
     entities, entity_strings = _entity_store(_text(entities_json))
-    request, valid, request_strings = _request(_json(request_json))
+    request, request_strings = _request(_json(request_json))
     substitution = (_REQUEST.substitution(request) + _ENTITIES.substitution(entities)
                     + extfun.literal_tables(policy_set.strings | entity_strings | request_strings))
-    checked = z3.If(valid, policy_set.summary, z3.StringVal("!"))
-    summary = z3.simplify(z3.substitute(checked, *substitution))
-    if not z3.is_string_value(summary) or summary.as_string() == "!":
-        raise InputError(f"the request does not evaluate (bad extension value in the context?): {summary}")
-    decision = summary.as_string()[0]
-    per_policy = summary.as_string()[1:].split(";")[:-1]
+    summary = z3.simplify(z3.substitute(policy_set.summary, *substitution))
+    if not z3.is_string_value(summary):
+        raise RuntimeError(f"the model did not reduce to a response: {summary}")
+    decision, per_policy = summary.as_string()[0], summary.as_string()[1:].split(";")[:-1]
     return Response("allow" if decision == "A" else "deny",
                     frozenset(i for i, p in zip(policy_set.ids, per_policy) if p[0] == "+"),
                     frozenset(i for i, p in zip(policy_set.ids, per_policy) if p[1:]),
@@ -211,8 +184,8 @@ def evaluate_json(expr_json: Any, request_json: Any, entities_json: Any) -> tupl
     """One expression (JSON form) on concrete input: ("ok", its value as explicit Cedar JSON) or ("error", kind)."""
     expr = _json(expr_json)
     entities, entity_strings = _entity_store(_text(entities_json))
-    request, valid, request_strings = _request(_json(request_json))
-    result = with_concrete_key(z3.If(valid, evaluate(expr_of_json(expr), _REQUEST, _ENTITIES), err("extensionError")))
+    request, request_strings = _request(_json(request_json))
+    result = with_concrete_key(evaluate(expr_of_json(expr), _REQUEST, _ENTITIES))
     substitution = (_REQUEST.substitution(request) + _ENTITIES.substitution(entities)
                     + extfun.literal_tables(_literals(expr) | entity_strings | request_strings))
     ground = z3.simplify(z3.substitute(result, *substitution))

@@ -37,10 +37,6 @@ def err(kind: str) -> z3.DatatypeRef:
     return Result.err(ERRORS[kind])
 
 
-def is_ok(r: z3.DatatypeRef) -> z3.BoolRef:
-    return Result.is_ok(r)
-
-
 def bind(r: z3.DatatypeRef, f: Callable[[z3.DatatypeRef], z3.DatatypeRef]) -> z3.DatatypeRef:
     """`do let v ← r; f v`: the first error wins."""
     return z3.If(Result.is_ok(r), f(Result.ok_value(r)), r)
@@ -53,9 +49,9 @@ def bind_all(rs: list[z3.DatatypeRef], f: Callable[[list[z3.DatatypeRef]], z3.Da
     return bind(rs[0], lambda v: bind_all(rs[1:], lambda vs: f([v, *vs])))
 
 
-def cases(*arms: tuple[z3.BoolRef, z3.DatatypeRef], otherwise: z3.DatatypeRef | None = None) -> z3.DatatypeRef:
-    """A pattern match: the result of the first arm whose condition holds, else `otherwise` (typeError)."""
-    result = err("typeError") if otherwise is None else otherwise
+def cases(*arms: tuple[z3.BoolRef, z3.DatatypeRef]) -> z3.DatatypeRef:
+    """A pattern match: the result of the first arm whose condition holds; no arm, a typeError."""
+    result = err("typeError")
     for condition, outcome in reversed(arms):
         result = z3.If(condition, outcome, result)
     return result

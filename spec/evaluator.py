@@ -1,9 +1,10 @@
 """The semantics of Cedar expressions (Lean `Spec/Evaluator.lean`).
 
 `evaluate(x, request, entities)` is the Z3 term for the `Result` of `x`. One
-function per expression form (`_EVALUATE`), one rule per operator (`APPLY1`,
-`APPLY2`); a rule lists the arms of Lean's match, and any value shape no arm
-covers is a typeError.
+function per expression form (`eval_ite`, `eval_binary`, ...), taking the results
+of the sub-expressions, so that a form's rule can be stated on symbolic results;
+one rule per operator (`APPLY1`, `APPLY2`), listing the arms of Lean's match,
+where any value shape no arm covers is a typeError.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from spec import extfun
 from spec.entities import Entities
 from spec.errors import bind, bind_all, cases, err, ok
 from spec.expr import (And, BinaryApp, Call, Expr, GetAttr, HasAttr, Is, Ite, Like, Lit, Or, Prim, RecordExpr,
-                       SetExpr, Uid, UnaryApp, Var)
+                       SetExpr, UnaryApp, Var)
 from spec.request import Request
 from spec.values import (EntityUID, Entry, Value, bool_value, entity_uid, long_value, make_record, make_set,
                          map_contains, set_all, set_any, set_contains, string_val, string_value)
@@ -142,11 +143,51 @@ def get_attr(v: z3.DatatypeRef, a: str, es: Entities) -> z3.DatatypeRef:
                                         err("entityDoesNotExist"))))
 
 
-# ----- expressions (Lean `evaluate`) -----
+# ----- expressions (Lean `evaluate`): each form, on the results of its sub-expressions -----
 
 def _as_bool(r: z3.DatatypeRef, f: Callable[[z3.BoolRef], z3.DatatypeRef]) -> z3.DatatypeRef:
     """`do let b ← r.as Bool; f b`."""
     return bind(r, lambda v: z3.If(V.is_bool(v), f(V.b(v)), err("typeError")))
+
+
+def eval_ite(r1: z3.DatatypeRef, r2: z3.DatatypeRef, r3: z3.DatatypeRef) -> z3.DatatypeRef:
+    return _as_bool(r1, lambda b: z3.If(b, r2, r3))
+
+
+def eval_and(r1: z3.DatatypeRef, r2: z3.DatatypeRef) -> z3.DatatypeRef:
+    return _as_bool(r1, lambda b: z3.If(b, _as_bool(r2, _ok_bool), _ok_bool(b)))
+
+
+def eval_or(r1: z3.DatatypeRef, r2: z3.DatatypeRef) -> z3.DatatypeRef:
+    return _as_bool(r1, lambda b: z3.If(b, _ok_bool(b), _as_bool(r2, _ok_bool)))
+
+
+def eval_unary(op: object, r: z3.DatatypeRef) -> z3.DatatypeRef:
+    return bind(r, lambda v: apply1(op, v))
+
+
+def eval_binary(op: str, r1: z3.DatatypeRef, r2: z3.DatatypeRef, es: Entities) -> z3.DatatypeRef:
+    return bind(r1, lambda v1: bind(r2, lambda v2: apply2(op, v1, v2, es)))
+
+
+def eval_has_attr(r: z3.DatatypeRef, a: str, es: Entities) -> z3.DatatypeRef:
+    return bind(r, lambda v: has_attr(v, a, es))
+
+
+def eval_get_attr(r: z3.DatatypeRef, a: str, es: Entities) -> z3.DatatypeRef:
+    return bind(r, lambda v: get_attr(v, a, es))
+
+
+def eval_set(rs: list[z3.DatatypeRef]) -> z3.DatatypeRef:
+    return bind_all(rs, lambda vs: ok(make_set(vs)))
+
+
+def eval_record(names: list[str], rs: list[z3.DatatypeRef]) -> z3.DatatypeRef:
+    return bind_all(rs, lambda vs: ok(make_record(dict(zip(names, vs)))))
+
+
+def eval_call(fn: str, rs: list[z3.DatatypeRef]) -> z3.DatatypeRef:
+    return bind_all(rs, lambda vs: extfun.call(fn, vs))
 
 
 def _var(x: Var, req: Request) -> z3.DatatypeRef:
@@ -154,27 +195,23 @@ def _var(x: Var, req: Request) -> z3.DatatypeRef:
             "resource": V.entity(req.resource), "context": req.context}[x.name]
 
 
-_EVALUATE: dict[type, Callable[[Expr, Request, Entities], z3.DatatypeRef]] = {
-    Lit: lambda x, req, es: ok(prim_value(x.prim)),
-    Var: lambda x, req, es: ok(_var(x, req)),
-    Ite: lambda x, req, es: _as_bool(evaluate(x.cond, req, es),
-                                     lambda b: z3.If(b, evaluate(x.then_expr, req, es), evaluate(x.else_expr, req, es))),
-    And: lambda x, req, es: _as_bool(evaluate(x.a, req, es),
-                                     lambda b: z3.If(b, _as_bool(evaluate(x.b, req, es), _ok_bool), _ok_bool(b))),
-    Or: lambda x, req, es: _as_bool(evaluate(x.a, req, es),
-                                    lambda b: z3.If(b, _ok_bool(b), _as_bool(evaluate(x.b, req, es), _ok_bool))),
-    UnaryApp: lambda x, req, es: bind(evaluate(x.arg, req, es), lambda v: apply1(x.op, v)),
-    BinaryApp: lambda x, req, es: bind(evaluate(x.a, req, es),
-                                       lambda v1: bind(evaluate(x.b, req, es), lambda v2: apply2(x.op, v1, v2, es))),
-    HasAttr: lambda x, req, es: bind(evaluate(x.expr, req, es), lambda v: has_attr(v, x.attr, es)),
-    GetAttr: lambda x, req, es: bind(evaluate(x.expr, req, es), lambda v: get_attr(v, x.attr, es)),
-    SetExpr: lambda x, req, es: bind_all([evaluate(e, req, es) for e in x.elems], lambda vs: ok(make_set(vs))),
-    RecordExpr: lambda x, req, es: bind_all([evaluate(e, req, es) for _, e in x.attrs],
-                                            lambda vs: ok(make_record(dict(zip((a for a, _ in x.attrs), vs))))),
-    Call: lambda x, req, es: bind_all([evaluate(e, req, es) for e in x.args], lambda vs: extfun.call(x.fn, vs)),
+Eval = Callable[[Expr], z3.DatatypeRef]
+_EVALUATE: dict[type, Callable[[Expr, Eval, Request, Entities], z3.DatatypeRef]] = {
+    Lit: lambda x, ev, req, es: ok(prim_value(x.prim)),
+    Var: lambda x, ev, req, es: ok(_var(x, req)),
+    Ite: lambda x, ev, req, es: eval_ite(ev(x.cond), ev(x.then_expr), ev(x.else_expr)),
+    And: lambda x, ev, req, es: eval_and(ev(x.a), ev(x.b)),
+    Or: lambda x, ev, req, es: eval_or(ev(x.a), ev(x.b)),
+    UnaryApp: lambda x, ev, req, es: eval_unary(x.op, ev(x.arg)),
+    BinaryApp: lambda x, ev, req, es: eval_binary(x.op, ev(x.a), ev(x.b), es),
+    HasAttr: lambda x, ev, req, es: eval_has_attr(ev(x.expr), x.attr, es),
+    GetAttr: lambda x, ev, req, es: eval_get_attr(ev(x.expr), x.attr, es),
+    SetExpr: lambda x, ev, req, es: eval_set([ev(e) for e in x.elems]),
+    RecordExpr: lambda x, ev, req, es: eval_record([a for a, _ in x.attrs], [ev(e) for _, e in x.attrs]),
+    Call: lambda x, ev, req, es: eval_call(x.fn, [ev(e) for e in x.args]),
 }
 
 
 def evaluate(x: Expr, req: Request, es: Entities) -> z3.DatatypeRef:
     """The `Result` of evaluating `x` for `req` against `es`."""
-    return _EVALUATE[type(x)](x, req, es)
+    return _EVALUATE[type(x)](x, lambda e: evaluate(e, req, es), req, es)

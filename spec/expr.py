@@ -8,8 +8,9 @@ The reader takes Cedar's JSON policy format (`JsonExpr` objects, docs
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from spec.errors import InputError
 
@@ -119,6 +120,27 @@ class Call:
 
 
 Expr = Union[Lit, Var, Ite, And, Or, UnaryApp, BinaryApp, GetAttr, HasAttr, SetExpr, RecordExpr, Call]
+
+
+# ----- traversal -----
+
+def map_expr(f: Callable[[Expr], Expr | None], x: Expr) -> Expr:
+    """`x` with every sub-expression `e` for which `f(e)` is not None replaced by it."""
+    if (y := f(x)) is not None:
+        return y
+
+    def sub(v: object) -> object:
+        if isinstance(v, tuple):
+            return tuple(sub(e) for e in v)
+        return map_expr(f, v) if dataclasses.is_dataclass(v) and not isinstance(v, (Uid, Like, Is)) else v
+    return dataclasses.replace(x, **{fl.name: sub(getattr(x, fl.name)) for fl in dataclasses.fields(x)})
+
+
+def subexpressions(x: Expr) -> list[Expr]:
+    """`x` and every expression inside it."""
+    found: list[Expr] = []
+    map_expr(lambda e: found.append(e), x)  # type: ignore[func-returns-value]
+    return found
 
 
 # ----- reading the JSON form -----

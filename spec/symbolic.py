@@ -28,16 +28,15 @@ from spec.authorizer import has_error, is_authorized, policy_list
 from spec.entities import Entities
 from spec.errors import ERRORS, Result
 from spec.evaluator import evaluate
-from spec.expr import Lit, Uid
+from spec.expr import Lit, SetExpr, Uid, subexpressions
 from spec.ext.ipaddr import IPNet
 from spec.policy import Policy
 from spec.request import Request
 from spec.schema import RequestType, Schema
-from spec.types import (BoolType, CedarType, EntityType, ExtType, LongType, RecordType, SetType, StringType)
+from spec.types import BoolType, CedarType, EntityType, LongType, RecordType, SetType, StringType
 from spec.values import (EMPTY_MAP, EntityUID, Entry, Value, bool_value, entity_uid, long_value, ascending_set,
-                         make_record, string_of, string_val, string_value, units, ext_json)
+                         key, make_record, string_of, string_val, string_value, units, ext_json)
 
-from spec.validator import _subexpressions
 
 
 @dataclass(frozen=True)
@@ -94,20 +93,20 @@ def _for_all(args: list[z3.ExprRef], facts: list[z3.BoolRef], guard: z3.BoolRef)
 
 def _entities(b: _Builder, name: str) -> tuple[Entities, list[z3.BoolRef]]:
     schema = b.schema
-    u, a, c, k = (z3.Const(n, EntityUID) for n in ("u", "a", "c", "k"))
-    key = z3.String("key")
+    u, a, c = (z3.Const(n, EntityUID) for n in ("u", "a", "c"))
+    tag_name = z3.String("tag")
     exists = z3.Array(f"{name}.exists", EntityUID, z3.BoolSort())
     ancestor = z3.Function(f"{name}.ancestor", EntityUID, EntityUID, z3.BoolSort())
-    attrs, tags, constraints = z3.K(EntityUID, EMPTY_MAP), z3.K(EntityUID, EMPTY_MAP), []
+    constraints: list[z3.BoolRef] = []
     attr_maps, tag_maps = EMPTY_MAP, EMPTY_MAP
     for ety, entry in schema.entity_types.items():
         of_type = EntityUID.ty(u) == string_val(ety)
         facts: list[z3.BoolRef] = []
         attr_maps = z3.If(of_type, Value.attrs(b.value(entry.attrs, f"{name}.{ety}", [u], facts)), attr_maps)
         if entry.tags is not None:
-            tag = Entry.present(b.value(entry.tags, f"{name}.{ety}.tag", [u, key], facts))
-            tag_maps = z3.If(of_type, z3.Lambda([key], z3.If(b.leaf(f"{name}.{ety}.tag?", [u, key], z3.BoolSort()),
-                                                              tag, Entry.absent)), tag_maps)
+            tag = Entry.present(b.value(entry.tags, f"{name}.{ety}.tag", [u, tag_name], facts))
+            has_tag = b.leaf(f"{name}.{ety}.tag?", [u, tag_name], z3.BoolSort())
+            tag_maps = z3.If(of_type, z3.Lambda([tag_name], z3.If(has_tag, tag, Entry.absent)), tag_maps)
         constraints += _for_all([u], facts, of_type)
         allowed = z3.Or([EntityUID.ty(a) == string_val(t) for t in entry.ancestors])
         constraints.append(z3.ForAll([u, a], z3.Implies(z3.And(of_type, ancestor(u, a)), allowed)))
@@ -122,7 +121,7 @@ def _entities(b: _Builder, name: str) -> tuple[Entities, list[z3.BoolRef]]:
         constraints.append(z3.ForAll([u], z3.Implies(z3.And(exists[u], EntityUID.ty(u) == string_val(ety)),
                                                      schema.valid_uid(u, ety))))
     constraints.append(z3.ForAll([u, a, c], z3.Implies(z3.And(ancestor(u, a), ancestor(a, c)), ancestor(u, c))))
-    ancestors = z3.Lambda([u], z3.Lambda([k], ancestor(u, k)))
+    ancestors = z3.Lambda([u], z3.Lambda([a], ancestor(u, a)))
     return Entities(exists, z3.Lambda([u], attr_maps), ancestors, z3.Lambda([u], tag_maps)), constraints
 
 
@@ -141,7 +140,7 @@ def symbolic_environment(schema: Schema, reqty: RequestType, max_set_size: int =
 
 def literal_strings(policies: list[Policy]) -> set[str]:
     """The string literals of the policies (the arguments extension constructors may see there)."""
-    return {e.prim for p in policies for e in _subexpressions(p.to_expr()) if isinstance(e, Lit) and isinstance(e.prim, str)}
+    return {e.prim for p in policies for e in subexpressions(p.to_expr()) if isinstance(e, Lit) and isinstance(e.prim, str)}
 
 
 _LIFTED = (z3.Z3_OP_DT_ACCESSOR, z3.Z3_OP_DT_RECOGNISER, z3.Z3_OP_DT_IS, z3.Z3_OP_SELECT)
@@ -173,15 +172,43 @@ def lift_ite(t: z3.ExprRef, cache: dict[int, tuple[z3.ExprRef, z3.ExprRef]] | No
     return cache[t.get_id()][1]
 
 
-def solver_for(policies: list[Policy], env: SymbolicEnvironment, goal: z3.BoolRef) -> z3.Solver:
-    """A solver holding the environment's constraints, the policies' literals and `goal`."""
+def distinct_keys(policies: list[Policy], env: SymbolicEnvironment) -> list[z3.BoolRef]:
+    """Distinct elements of each set literal have distinct keys.
+
+    `key` is uninterpreted, and stating it injective outright (a quantifier) defeats
+    Z3; this is the part a set literal relies on to keep all its elements. (Sets read
+    from the environment already ascend strictly by key.)
+    """
+    facts = []
+    for p in policies:
+        for x in subexpressions(p.to_expr()):
+            if isinstance(x, SetExpr):
+                rs = [evaluate(e, env.request, env.entities) for e in x.elems]
+                facts += [z3.Implies(z3.And(Result.is_ok(a), Result.is_ok(b), Result.ok_value(a) != Result.ok_value(b)),
+                                     key(Result.ok_value(a)) != key(Result.ok_value(b)))
+                          for i, a in enumerate(rs) for b in rs[i + 1:]]
+    return facts
+
+
+def solver_for(policies: list[Policy], env: SymbolicEnvironment, goal: z3.BoolRef,
+               timeout_ms: int = 60_000) -> z3.Solver:
+    """A solver holding the environment's constraints, what the policies' literals mean, and `goal`."""
     solver = z3.Solver()
+    solver.set(timeout=timeout_ms)
     cache: dict[int, tuple[z3.ExprRef, z3.ExprRef]] = {}
-    solver.add(*(lift_ite(c, cache) for c in [*env.constraints, *extfun.literal_axioms(literal_strings(policies)), goal]))
+    facts = [*env.constraints, *extfun.literal_axioms(literal_strings(policies)), *distinct_keys(policies, env), goal]
+    solver.add(*(lift_ite(c, cache) for c in facts))
     return solver
 
 
 # ----- analyses -----
+
+def _decide(solver: z3.Solver, what: str) -> bool:
+    verdict = solver.check()
+    if verdict == z3.unknown:
+        raise RuntimeError(f"Z3 could not decide {what}: {solver.reason_unknown()}")
+    return verdict == z3.sat
+
 
 def find_allowed_request(policies: list[Policy], schema: Schema, max_set_size: int = 2) -> tuple[Any, Any] | None:
     """A request (and store) the policies allow, as (request JSON, entities JSON), or None if there is none."""
@@ -189,7 +216,7 @@ def find_allowed_request(policies: list[Policy], schema: Schema, max_set_size: i
         env = symbolic_environment(schema, reqty, max_set_size)
         results = [evaluate(p.to_expr(), env.request, env.entities) for p in policies]
         solver = solver_for(policies, env, is_authorized(policy_list([p.effect for p in policies], results)).allow)
-        if solver.check() == z3.sat:
+        if _decide(solver, "whether the policies allow a request"):
             return concretize(solver.model(), env, policies)
     return None
 
@@ -203,11 +230,8 @@ def error_witness(policy: Policy, schema: Schema, permitted: tuple[str, ...] = (
         result = evaluate(policy.to_expr(), env.request, env.entities)
         allowed = z3.Or([Result.error(result) == ERRORS[k] for k in permitted])
         solver = solver_for([policy], env, z3.And(has_error(result), z3.Not(allowed)))
-        verdict = solver.check()
-        if verdict == z3.sat:
+        if _decide(solver, f"whether {policy.id} errors"):
             return concretize(solver.model(), env, [policy])
-        if verdict != z3.unsat:
-            raise RuntimeError(f"Z3 could not decide whether {policy.id} errors: {solver.reason_unknown()}")
     return None
 
 
@@ -251,35 +275,36 @@ def _entity_refs(j: Any) -> list[dict[str, str]]:
 
 
 def concretize(m: z3.ModelRef, env: SymbolicEnvironment, policies: list[Policy]) -> tuple[Any, Any]:
-    """The request and the relevant part of the store (entities reachable from the request and the policies'
-    literals), in model `m`, as JSON for `spec.is_authorized`."""
+    """The request and the relevant part of the store in model `m` (the entities that exist among those the
+    request, the policies' literals and the attributes found reach), as JSON for `spec.is_authorized`."""
     def ev(x: z3.ExprRef) -> z3.ExprRef:
         return m.eval(x, model_completion=True)
     es = env.entities
     request = {"principal": _uid_json(m, env.request.principal), "action": _uid_json(m, env.request.action),
                "resource": _uid_json(m, env.request.resource),
                "context": value_json(m, env.request.context, env.reqty.context)}
-    literals = {e.prim for p in policies for e in _subexpressions(p.to_expr()) if isinstance(e, Lit)}
-    tag_keys = {s for s in literals if isinstance(s, str)}
-    todo = [request["principal"], request["action"], request["resource"], *_entity_refs(request["context"])]
-    todo += [{"type": u.ty, "id": u.eid} for u in literals if isinstance(u, Uid)]
+    literals = {e.prim for p in policies for e in subexpressions(p.to_expr()) if isinstance(e, Lit)}
+    todo = [request["principal"], request["action"], request["resource"], *_entity_refs(request["context"]),
+            *({"type": u.ty, "id": u.eid} for u in literals if isinstance(u, Uid))]
+    reached: dict[tuple[str, str], dict[str, str]] = {}
     entities: dict[tuple[str, str], dict[str, Any]] = {}
-    seen: dict[tuple[str, str], dict[str, str]] = {}
     while todo:
         uid = todo.pop()
-        key = (uid["type"], uid["id"])
-        if key in seen or not seen.setdefault(key, uid) or not z3.is_true(ev(es.exists[entity_uid(*key)])):
+        ref = (uid["type"], uid["id"])
+        if ref in reached:
             continue
-        entry = env.schema.entity_types.get(key[0])
-        attrs = _map_json(m, es.attrs[entity_uid(*key)], entry.attrs) if entry else {}
+        reached[ref] = uid
+        entry = env.schema.entity_types.get(ref[0])
+        if not z3.is_true(ev(es.exists[entity_uid(*ref)])):
+            continue
+        attrs = _map_json(m, es.attrs[entity_uid(*ref)], entry.attrs) if entry else {}
         tags = {}
-        if entry is not None and entry.tags is not None:
-            for k in tag_keys:
-                e = ev(es.tags[entity_uid(*key)][string_val(k)])
-                if z3.is_true(z3.simplify(Entry.is_present(e))):
-                    tags[k] = value_json(m, Entry.entry_value(e), entry.tags)
-        entities[key] = {"uid": uid, "attrs": attrs, "tags": tags}
+        for t in (s for s in literals if isinstance(s, str) and entry is not None and entry.tags is not None):
+            tag = ev(es.tags[entity_uid(*ref)][string_val(t)])
+            if z3.is_true(z3.simplify(Entry.is_present(tag))):
+                tags[t] = value_json(m, Entry.entry_value(tag), entry.tags)  # type: ignore[union-attr, arg-type]
+        entities[ref] = {"uid": uid, "attrs": attrs, "tags": tags}
         todo += _entity_refs([attrs, tags])
-    for key, e in entities.items():
-        e["parents"] = [uid for p, uid in seen.items() if z3.is_true(ev(es.ancestors[entity_uid(*key)][entity_uid(*p)]))]
+    for ref, e in entities.items():
+        e["parents"] = [uid for a, uid in reached.items() if z3.is_true(ev(es.ancestors[entity_uid(*ref)][entity_uid(*a)]))]
     return request, list(entities.values())

@@ -11,13 +11,12 @@ errors (`PERMITTED_ERRORS`).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Union
 
 from spec import extfun
 from spec.expr import (And, BinaryApp, Call, Expr, GetAttr, HasAttr, Is, Ite, Like, Lit, Or, RecordExpr, SetExpr, Uid,
-                       UnaryApp, Var)
+                       UnaryApp, Var, map_expr, subexpressions)
 from spec.policy import ActionInAny, Policy, Scope
 from spec.schema import RequestType, Schema
 from spec.types import (BoolType, CedarType, EntityType, ExtType, LongType, Qualified, RecordType, SetType, StringType,
@@ -318,27 +317,9 @@ def type_of(x: Expr, c: Capabilities, env: TypeEnv) -> Outcome:
 
 # ----- policies (Lean `Validator.lean`) -----
 
-def _map(f: Callable[[Expr], Expr | None], x: Expr) -> Expr:
-    """`x` with every sub-expression `e` for which `f(e)` is not None replaced by it."""
-    if (y := f(x)) is not None:
-        return y
-
-    def sub(v: object) -> object:
-        if isinstance(v, tuple):
-            return tuple(sub(e) for e in v)
-        return _map(f, v) if dataclasses.is_dataclass(v) and not isinstance(v, (Uid, Like, Is)) else v
-    return dataclasses.replace(x, **{fl.name: sub(getattr(x, fl.name)) for fl in dataclasses.fields(x)})
-
-
-def _subexpressions(x: Expr) -> list[Expr]:
-    found: list[Expr] = []
-    _map(lambda e: found.append(e), x)  # type: ignore[func-returns-value]
-    return found
-
-
 def check_entities(schema: Schema, x: Expr) -> TypingError | None:
     """Lean `checkEntities`: every entity literal and `is` type is declared (Rust checks this in a separate pass)."""
-    for e in _subexpressions(x):
+    for e in subexpressions(x):
         if isinstance(e, Lit) and isinstance(e.prim, Uid) and not schema.is_valid_uid(e.prim):
             return TypingError("unknownEntity", e.prim.ty)
         if isinstance(e, UnaryApp) and isinstance(e.op, Is) and not (
@@ -349,7 +330,7 @@ def check_entities(schema: Schema, x: Expr) -> TypingError | None:
 
 def typecheck_policy(policy: Policy, env: TypeEnv) -> Outcome:
     """Lean `typecheckPolicy`: with `action` replaced by its literal, the policy must be boolean."""
-    x = _map(lambda e: Lit(env.reqty.action) if e == Var("action") else None, policy.to_expr())
+    x = map_expr(lambda e: Lit(env.reqty.action) if e == Var("action") else None, policy.to_expr())
     r = type_of(x, NONE, env)
     return r if isinstance(r, TypingError) or subty(r[0], ANY_BOOL) else _unexpected(r[0])
 

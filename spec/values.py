@@ -7,15 +7,15 @@
 Z3's own equality on `Value` is Cedar's equality. For that, every set and record
 is kept in one canonical form, which only `make_set` and `make_record` build:
 
-* a set's elements are a sequence, strictly ascending by `key` (so no duplicates);
+* a set's elements are a sequence, strictly ascending by `key(v)`, a string that
+  ranks values (so no duplicates);
 * a record's attributes are a map from names to `Entry` (absent | present value),
-  stored in ascending name order;
-* each set and record also stores its `key`: a string that names the value
-  injectively. Keys give the total order that sorts sets; storing them keeps
-  `key` non-recursive, so ground terms reduce by rewriting (`z3.simplify`).
+  built in ascending name order;
+* each set and record stores its own key, so that the concrete `KEY` is not
+  recursive and ground terms reduce by rewriting (`z3.simplify`).
 
 A map from strings to values (records, entity attributes, tags) is a Z3 array
-from `String` to `Entry`; a key absent from the map maps to `absent`.
+from `String` to `Entry`; a name absent from the map maps to `absent`.
 """
 
 from __future__ import annotations
@@ -281,14 +281,17 @@ def _entries(m: z3.ArrayRef) -> dict[str, z3.DatatypeRef]:
 
 def value_json(v: z3.DatatypeRef) -> object:
     """The explicit Cedar JSON of a ground value."""
-    kind = v.decl().name()
-    if kind in ("bool", "long", "string"):
-        return {"bool": lambda: z3.is_true(v.arg(0)), "long": lambda: v.arg(0).as_signed_long(),
-                "string": lambda: string_of(v.arg(0))}[kind]()
+    kind, payload = v.decl().name(), v.arg(0)
+    if kind == "bool":
+        return z3.is_true(payload)
+    if kind == "long":
+        return payload.as_signed_long()
+    if kind == "string":
+        return string_of(payload)
     if kind == "entity":
-        return {"__entity": {"type": string_of(v.arg(0).arg(0)), "id": string_of(v.arg(0).arg(1))}}
+        return {"__entity": {"type": string_of(payload.arg(0)), "id": string_of(payload.arg(1))}}
     if kind == "set":
-        return [value_json(e) for e in units(v.arg(0))]
+        return [value_json(e) for e in units(payload)]
     if kind == "record":
-        return {k: value_json(x) for k, x in sorted(_entries(v.arg(0)).items())}
+        return {k: value_json(x) for k, x in sorted(_entries(payload).items())}
     return ext_json(v)

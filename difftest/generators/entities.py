@@ -212,7 +212,14 @@ def _break_schema(rng: random.Random, schema: SchemaSpec, store: EntityStore, ge
                 e.attrs[k] = v
                 store.conforms = False
     elif how == "bad_parent":
-        allowed = set(schema.entity_types[e.uid.type].parents)
+        # parents may be of any type the entity's type is (transitively) a member of
+        allowed: set[str] = set()
+        todo = list(schema.entity_types[e.uid.type].parents)
+        while todo:
+            t = todo.pop()
+            if t not in allowed and t in schema.entity_types:
+                allowed.add(t)
+                todo.extend(schema.entity_types[t].parents)
         others = [t for t in schema.entity_types if t not in allowed and schema.entity_types[t].enum is None]
         if others:
             e.parents.append(EntityRef(rng.choice(others), "stray"))

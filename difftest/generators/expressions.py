@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 from . import est
 from .entities import ENTITY_IDS, TAG_KEYS, EntityStore, ValueGen
@@ -28,8 +28,8 @@ from .schema import (
     resolve,
 )
 from .values import (
-    EXT_CONSTRUCTOR, EntityRef, ExtValue, MAX_LONG, MIN_LONG, Value, ext_literal, long_value, matching_string,
-    pattern, string_value,
+    EXT_CONSTRUCTOR, EntityRef, ExtValue, MAX_LONG, MIN_LONG, Value, datetime_spelling, duration_spelling, epoch_ms,
+    ext_literal, ip_pair, long_value, matching_string, pattern, string_value,
 )
 
 MODES = ("untyped", "typed", "validated")
@@ -436,8 +436,9 @@ class ExprGen:
             (0.8, lambda: self.like_test(d)),
             (1.2, lambda: self.set_test(d)),
             (1.0, lambda: self.tag_test(d)),
-            (1.2, lambda: self.ext_test(d)),
+            (1.6, lambda: self.ext_test(d)),
             (0.6, lambda: self.narrow(d)),
+            (0.5 if self.s.mode != "validated" else 0, lambda: self.dead_branch(d)),
             (0.4, lambda: self.ite(BOOL, depth)),
         ]
         return self._with_path(BOOL, 0.15, options)
@@ -549,8 +550,16 @@ class ExprGen:
         if self.chaos():
             target = rng.choice(self.entity_types() or [type_name])
         if rng.random() < 0.3:
+            sets = [p for p in self.paths() if isinstance(p.type, SetT) and isinstance(p.type.elem, EntityT)
+                    and (not p.guards or not self.validated)]
+            if sets and rng.random() < 0.5:
+                self.note("in[attr set]")
+                return est.binary("in", e, rng.choice(sets).expr)
             self.note("in[set]")
-            return est.binary("in", e, est.set_([self.entity_expr(target, d) for _ in range(rng.randint(1, 3))]))
+            elems = [self.entity_expr(target, d) for _ in range(rng.randint(1, 3))]
+            if rng.random() < 0.3:  # a set that is not a constant: its members are computed
+                elems.append(est.ite(est.value(True), self.entity_expr(target, 0), self.entity_expr(target, 0)))
+            return est.binary("in", e, est.set_(elems))
         self.note("in")
         return est.binary("in", e, self.entity_expr(target, d))
 
@@ -687,8 +696,90 @@ class ExprGen:
         return est.binary(op, e, self.ext_expr(type_name, d))
 
     def ext_test(self, d: int) -> Est:
+        r = self.rng.random()
+        if r < 0.3:
+            return self.same_instant()
+        if r < 0.5:
+            return self.address_in_range()
         t = self.rng.choice(EXT_TYPES)
         return self._ext_pred(self.ext_expr(t, d), t, d)
+
+    def address_in_range(self) -> Est:
+        """An address at (or just past) the edge of a range: `isInRange`, and equal spellings of one address."""
+        text, network, inside = ip_pair(self.rng)
+        self.note("exact:ip")
+        addr = est.call("ip", [est.value(text)])
+        r = self.rng.random()
+        if r < 0.6:
+            return est.call("isInRange", [addr, est.call("ip", [est.value(network)])])
+        if r < 0.8:
+            m = self.rng.choice(("isIpv4", "isIpv6", "isLoopback", "isMulticast"))
+            return est.call(m, [est.call("ip", [est.value(network)]) if self.chance(0.5) else addr])
+        same = network if network.endswith("/128") or network.endswith("/32") else text
+        return est.binary("==", addr, est.call("ip", [est.value(same)]))
+
+    def same_instant(self) -> Est:
+        """Two spellings of one instant or one duration (offsets, units, `offset`, `toDate`, `toTime`),
+        compared exactly, so that an arithmetic slip anywhere in the datetime code flips the answer."""
+        rng = self.rng
+        ms = epoch_ms(rng)
+        a, b = datetime_spelling(rng, ms), datetime_spelling(rng, ms)
+        if a is None or b is None:
+            return self.bool_lit()
+        dt_a = est.call("datetime", [est.value(a)])
+        kind = rng.choice(("eq", "offset", "since", "date", "time", "duration"))
+        self.note(f"exact:{kind}")
+        if kind == "eq":
+            return est.binary(rng.choice(("==", "<=", ">=")), dt_a, est.call("datetime", [est.value(b)]))
+        if kind == "offset":
+            delta = rng.choice((1, -1, 1000, 3_600_000, -86_400_000, rng.randint(-10**11, 10**11)))
+            c = datetime_spelling(rng, ms + delta)
+            if c is None:
+                return self.bool_lit()
+            shifted = est.call("offset", [dt_a, est.call("duration", [est.value(duration_spelling(rng, delta))])])
+            return est.binary("==", shifted, est.call("datetime", [est.value(c)]))
+        if kind == "since":
+            other = ms + rng.choice((0, 1, -1, 86_400_000, rng.randint(-10**11, 10**11)))
+            c = datetime_spelling(rng, other)
+            if c is None:
+                return self.bool_lit()
+            since = est.call("durationSince", [dt_a, est.call("datetime", [est.value(c)])])
+            return est.binary("==", since, est.call("duration", [est.value(duration_spelling(rng, ms - other))]))
+        day = 86_400_000
+        if kind == "date":
+            midnight = datetime_spelling(rng, ms - ms % day)
+            if midnight is None:
+                return self.bool_lit()
+            return est.binary("==", est.call("toDate", [dt_a]), est.call("datetime", [est.value(midnight)]))
+        if kind == "time":
+            return est.binary("==", est.call("toTime", [dt_a]),
+                              est.call("duration", [est.value(duration_spelling(rng, ms % day))]))
+        dur = rng.randint(-10**12, 10**12)
+        left = est.call("duration", [est.value(duration_spelling(rng, dur))])
+        unit, size = rng.choice((("toDays", 86_400_000), ("toHours", 3_600_000), ("toMinutes", 60_000),
+                                 ("toSeconds", 1000), ("toMilliseconds", 1)))
+        whole = abs(dur) // size * (1 if dur >= 0 else -1)  # toX truncates toward zero
+        if rng.random() < 0.5:
+            return est.binary("==", est.call(unit, [left]), est.value(whole))
+        return est.binary("==", left, est.call("duration", [est.value(duration_spelling(rng, dur))]))
+
+    def dead_branch(self, d: int) -> Est:
+        """A literal comparison deciding `&&`, `||` or `if` next to an ill-typed operand: the validator
+        types `1 == 1` as `true` and skips what can never run, evaluation short-circuits past it."""
+        rng = self.rng
+        a = rng.choice((1, "a", True, EntityRef(rng.choice(self.entity_types() or ["User"]), "x")))
+        b = a if rng.random() < 0.5 else rng.choice((2, "b", False, 1))
+        cond = est.binary(rng.choice(("==", "!=")), est.value(a), est.value(b))
+        junk = self.wild(min(d, 2))
+        self.note("dead_branch")
+        shape = rng.choice(("and", "or", "if", "if_else"))
+        if shape == "and":
+            return est.binary("&&", cond, junk)
+        if shape == "or":
+            return est.binary("||", cond, junk)
+        if shape == "if":
+            return est.ite(cond, self.bool_expr(d), junk)
+        return est.ite(cond, junk, self.bool_expr(d))
 
     def narrow(self, d: int) -> Est:
         """`principal is T && ...`: the right side may read T's attributes, as the validator allows."""

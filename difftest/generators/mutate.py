@@ -20,7 +20,13 @@ POLICY_TOKENS = (
     "resource", "context", "?principal", "?resource", '@id("x")', "@a", "// c\n", "\n", "0", "-9223372036854775808",
     "9223372036854775808", "-9223372036854775809", '"\\u{110000}"', '"\\u{D800}"', '"\\q"', '"\\x80"', "é", "prïncipal",
     "true", "false", '"a"', 'User::"x"', "__cedar::User", "ip(\"1.2.3.4\")", ".contains(", ".getTag(", "\t", "\u00a0",
-    "/*", "1.0", "`", "'", "$", "#",
+    "/*", "1.0", "`", "'", "$", "#", "a::b", " has a::b", "{a::b: 1}", ".a::b", '["a"]', "?principal.a",
+)
+JSON_TOKENS = (
+    "{", "}", "[", "]", ",", ":", '"', "\\u0000", "\\ud800", "\\udc00x", "1e400", "NaN", "-0", "1.0", "true", "null",
+    '"__entity"', '"__extn"', '"uid": {"type": "A", "id": "a"}, ', '"attrs": {}, ', '"parents": [], ', '"tags": {}, ',
+    '"a": 1, ', "9223372036854775808", "-9223372036854775809", "\n", "\ufeff", "//", "é",
+    "[" * 30000 + "1" + "]" * 30000,  # deeper than any recursion limit
 )
 SCHEMA_TOKENS = (
     "{", "}", "[", "]", "<", ">", ",", ";", "?", ":", "::", "=", '"', "entity", "action", "type", "namespace", "in",
@@ -42,7 +48,7 @@ def _edit(rng: random.Random, text: str, tokens: tuple[str, ...]) -> str:
     i = rng.randrange(len(text))
     j = min(len(text), i + rng.randint(1, 12))
     move = rng.choice(("delete", "delete_span", "duplicate", "insert", "insert", "swap", "number", "escape",
-                       "truncate", "replace_word"))
+                       "truncate", "replace_word", "qualify_word"))
     if move == "delete":
         return text[:i] + text[i + 1:]
     if move == "delete_span":
@@ -69,6 +75,9 @@ def _edit(rng: random.Random, text: str, tokens: tuple[str, ...]) -> str:
     if move == "truncate":
         return text[:i]
     words = list(re.finditer(r"[A-Za-z_][A-Za-z_0-9]*", text))
+    if words and move == "qualify_word":  # `a` -> `a::b`: names where only some positions take paths
+        m = rng.choice(words)
+        return text[:m.end()] + rng.choice(("::b", "::if", "::__cedar", "::")) + text[m.end():]
     if words:
         m = rng.choice(words)
         return text[:m.start()] + rng.choice(tokens) + text[m.end():]
@@ -83,7 +92,7 @@ def mutate_entities(rng: random.Random, entities: list[dict[str, Any]]) -> list[
     k = rng.randrange(len(out))
     e = out[k]
     move = rng.choice(("drop_key", "bad_uid", "dup_uid", "bad_parent", "bad_attr", "bad_escape", "extra_key",
-                       "bad_tags", "int_range", "not_object"))
+                       "bad_tags", "int_range", "not_object", "deep"))
     if move == "drop_key":
         e.pop(rng.choice(("uid", "attrs", "parents")), None)
     elif move == "bad_uid":
@@ -110,6 +119,11 @@ def mutate_entities(rng: random.Random, entities: list[dict[str, Any]]) -> list[
         e[rng.choice(("tagz", "attributes", "parent", "Uid"))] = {}
     elif move == "bad_tags":
         e["tags"] = rng.choice(([], "x", {"t": None}, {"t": 1.5}, {"t": {"__extn": {"fn": "ip", "arg": "x"}}}))
+    elif move == "deep":  # past serde's nesting limit, and past Python's recursion limit
+        deep: Any = 1
+        for _ in range(rng.choice((100, 126, 127, 300, 900))):
+            deep = [deep]
+        e["attrs"] = {"a": deep}
     elif move == "int_range":
         e["attrs"] = {"a": rng.choice((2**63, -(2**63) - 1, 2**64, 10**30))}
     else:
@@ -118,7 +132,9 @@ def mutate_entities(rng: random.Random, entities: list[dict[str, Any]]) -> list[
 
 
 _JSON_ODDITIES = (None, True, 0, -1, 2**63, 1.5, "", "x", "?principal", "All", "==", [], {}, {"Value": 1},
-                  {"Var": "principal"}, {"__entity": {"type": "A", "id": "a"}}, {"type": "A", "id": "a"})
+                  {"Var": "principal"}, {"__entity": {"type": "A", "id": "a"}}, {"type": "A", "id": "a"},
+                  {"Slot": "?principal"}, {"Slot": "?resource"}, {"Unknown": {"name": "u"}}, {"Var": "x"},
+                  {"Value": {"__extn": {"fn": "ip", "arg": "1.2.3.4"}}}, {"Value": [1]}, {"Value": {"a": 1}})
 
 
 def mutate_json(rng: random.Random, obj: Any) -> Any:

@@ -301,7 +301,7 @@ class _SchemaBuilder:
             shape: Type = self.gen_record(ns, s.max_depth - 1, rng.randint(0, s.max_attrs))
             if rng.random() < s.common_types * 0.5:
                 shape = self.make_common(ns, shape)
-            tags = self.gen_type(ns, 1) if rng.random() < 0.3 else None
+            tags = self.gen_type(ns, 1) if rng.random() < 0.4 else None
             ann = (("doc", rng.choice(("a user", "", "é"))),) if rng.random() < 0.05 else ()
             types[name] = EntityTypeSpec(name, tuple(parents), shape, tags, None, ann)
         actions = self._actions(primary, names)
@@ -320,7 +320,7 @@ class _SchemaBuilder:
         for i, aid in enumerate(ids):
             later = ids[i + 1 :]
             parents = tuple(EntityRef(atype, p) for p in later if rng.random() < 0.35)
-            is_group = len(ids) > 1 and i < len(ids) and rng.random() < 0.2
+            is_group = len(ids) > 1 and rng.random() < 0.2
             uid = EntityRef(atype, aid)
             if is_group:
                 out.append(ActionSpec(uid, parents, applies=False))

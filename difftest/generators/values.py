@@ -158,6 +158,7 @@ _IP_INVALID = (
     "1.2.3.4/33", "1.2.3", "256.0.0.1", "01.2.3.4", "1.2.3.4/", "1.2.3.4/-1", " 1.2.3.4", "1.2.3.4 ",
     ":::", "1:2:3:4:5:6:7:8:9", "::/129", "fe80::1%eth0", "[::1]", "1.2.3.4/08", "", "localhost",
     "1.2.3.4/1/2", "::ffff:1.2.3.4/200", "12345::", "1.2.3.4.5",
+    "1.2.3.4/a", "1.2.3.4/+8", "1.2.3.4/ 8", "1.2.3.4/008", "10.0.0.0/032", "::1/0128", "::1/1a", "::1/-0",
     # embedded IPv4 notation in IPv6 addresses is rejected by Cedar
     "::ffff:127.0.0.1", "::ffff:1.2.3.4", "::ffff:224.0.0.1", "::127.0.0.1",
 )
@@ -243,3 +244,77 @@ def ext_literal(rng: random.Random, fn: str, valid: float = 0.88) -> str:
 
 EXT_CONSTRUCTOR = {"decimal": "decimal", "ipaddr": "ip", "datetime": "datetime", "duration": "duration"}
 """Extension type name -> its constructor function."""
+
+
+# ------------------------------------------------------------------ equal instants, equal durations
+
+_UNITS_MS = (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1))
+
+
+def duration_spelling(rng: random.Random, ms: int) -> str:
+    """A duration literal for exactly `ms` milliseconds, in a random mix of units."""
+    sign, rest, parts = ("-" if ms < 0 else ""), abs(ms), []
+    for unit, size in _UNITS_MS:
+        if rest >= size and (unit == "ms" or rng.random() < 0.7):
+            parts.append(f"{rest // size}{unit}")
+            rest %= size
+    if rest or not parts:
+        parts.append(f"{rest}ms")
+    return sign + "".join(parts)
+
+
+def datetime_spelling(rng: random.Random, epoch_ms: int) -> str | None:
+    """A datetime literal for the instant `epoch_ms`, written at a random UTC offset (None if out of range)."""
+    import datetime as dt
+
+    offset_min = rng.choice((0, 0, 60, -60, 330, -570, 1439, -1439, rng.randint(-1439, 1439)))
+    try:
+        local = dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=epoch_ms, minutes=offset_min)
+    except OverflowError:
+        return None
+    if not 0 <= local.year <= 9999:
+        return None
+    text = f"{local.year:04d}-{local.month:02d}-{local.day:02d}"
+    ms = local.microsecond // 1000
+    if offset_min == 0 and ms == 0 and local.hour == local.minute == local.second == 0 and rng.random() < 0.5:
+        return text
+    text += f"T{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
+    if ms or rng.random() < 0.3:
+        text += f".{ms:03d}"
+    if offset_min == 0 and rng.random() < 0.7:
+        return text + "Z"
+    sign = "+" if offset_min >= 0 else "-"
+    return text + f"{sign}{abs(offset_min) // 60:02d}{abs(offset_min) % 60:02d}"
+
+
+def epoch_ms(rng: random.Random) -> int:
+    """An instant, biased toward the epoch, day boundaries and the ends of the representable range."""
+    day = 86_400_000
+    return rng.choice((
+        0, -1, 1, day, -day, day - 1, -day + 1, rng.randint(-2 * 10**12, 4 * 10**12),
+        rng.randint(-100, 100) * day, 253402300799999, -62167219200000,
+    ))
+
+
+# ------------------------------------------------------------------ address ranges
+
+
+def ip_pair(rng: random.Random) -> tuple[str, str, bool]:
+    """(address, range, whether the address is in the range), at the range's edges or just outside,
+    in IPv4 or IPv6, computed with Python's `ipaddress` (written the way Cedar accepts them)."""
+    import ipaddress
+
+    v6 = rng.random() < 0.5
+    bits = 128 if v6 else 32
+    prefix = rng.choice((0, 1, 8, 16, 31, bits - 1, bits, rng.randint(0, bits)))
+    base = rng.getrandbits(bits) >> (bits - prefix) << (bits - prefix) if prefix else 0
+    size = 1 << (bits - prefix)
+    addr = rng.choice((base, base + size - 1, base - 1, base + size, base + rng.randrange(size)))
+    addr %= 1 << bits
+    inside = base <= addr < base + size
+    make = ipaddress.IPv6Address if v6 else ipaddress.IPv4Address
+    network = f"{make(base)}/{prefix}"
+    text = str(make(addr))
+    if v6 and rng.random() < 0.3:
+        text = make(addr).exploded  # the long form must mean the same address
+    return text, network, inside

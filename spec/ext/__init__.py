@@ -1,0 +1,1 @@
+"""Cedar's extension types: each parses its literal syntax in Python and operates in Z3."""

@@ -106,7 +106,7 @@ def test_requests_conform_to_the_schema_unless_marked_otherwise() -> None:
 def test_generators_reach_every_error_kind_and_both_decisions() -> None:
     rust = RustOracle()
     kinds, decisions = set(), set()
-    for seed in range(150):
+    for seed in range(250):
         for o in rust.authorize(gen_case(case_seed(11, seed))):
             kinds |= o.error_kinds()
             decisions.add(o.decision)

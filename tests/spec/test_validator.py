@@ -96,3 +96,16 @@ def test_validation_agrees_with_cedar_on_the_handwritten_tests_and_a_corpus_samp
         if (not errors) != t.should_validate:
             disagreements.append((t.name, errors))
     assert disagreements == []
+
+
+def test_a_typing_rule_can_be_stated_and_proved_on_symbolic_sub_results() -> None:
+    from spec.entities import symbolic_entities
+    from spec.errors import Result, ok
+    from spec.evaluator import eval_binary
+    from spec.symbolic import lift_ite
+    v1, v2 = z3.Consts("v1 v2", Value)
+    r = eval_binary("contains", ok(v1), ok(v2), symbolic_entities())
+    solver = z3.Solver()
+    solver.add(has_type(v1, SetType(LongType()), SCHEMA), has_type(v2, LongType(), SCHEMA),
+               z3.Not(lift_ite(z3.And(Result.is_ok(r), has_type(Result.ok_value(r), BoolType(), SCHEMA)))))
+    assert solver.check() == z3.unsat

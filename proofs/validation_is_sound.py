@@ -1,0 +1,3 @@
+"""Obligation 8 (in progress)."""
+from proofs.harness import Obligation
+OBLIGATION = Obligation("8", "validator soundness", lambda: [])
