@@ -16,7 +16,6 @@ integration corpus that the model's validator accepts: a fixed sample in
 from __future__ import annotations
 
 import importlib
-import itertools
 import json
 import sys
 import time
@@ -34,7 +33,7 @@ from spec.policy import Policy, policies_of_json
 from spec.schema import Schema, schema_of_json
 from spec.symbolic import SymbolicEnvironment, concretize, lift_ite, solver_for, symbolic_environment
 from spec.validator import PERMITTED_ERRORS, validate
-from spec.values import EntityUID
+from spec.values import with_concrete_key
 
 SAMPLE = 120  # corpus files in `make prove` (with the 22 handwritten ones), to keep it well under a minute
 
@@ -42,37 +41,6 @@ SAMPLE = 120  # corpus files in `make prove` (with the 22 handwritten ones), to 
 def non_permitted_error(result: z3.DatatypeRef) -> z3.BoolRef:
     """The result is an error validation promises cannot happen (type error, missing attribute or tag)."""
     return z3.And(Result.is_err(result), *(Result.error(result) != ERRORS[k] for k in PERMITTED_ERRORS))
-
-
-def _closed_terms(t: z3.ExprRef, sort: z3.SortRef, found: dict[int, z3.ExprRef], seen: set[int]) -> None:
-    if t.get_id() in seen or z3.is_quantifier(t) or z3.is_var(t):
-        return
-    seen.add(t.get_id())
-    if t.sort().eq(sort) and z3.is_app(t):
-        found[t.get_id()] = t
-    for c in t.children():
-        _closed_terms(c, sort, found, seen)
-
-
-def ground(facts: list[z3.BoolRef], claim: z3.BoolRef, max_vars: int = 2) -> list[z3.BoolRef]:
-    """The facts, each universally quantified one replaced by its instances at the entity uids `claim` reads.
-
-    Instances of true facts are true, so a claim proved from them is proved; the
-    transitivity of ancestors (three variables) is left out: no claim here needs it.
-    """
-    found: dict[int, z3.ExprRef] = {}
-    _closed_terms(claim, EntityUID, found, set())
-    uids = list(found.values())
-    out = []
-    for f in facts:
-        if not (z3.is_quantifier(f) and f.is_forall()):
-            out.append(f)
-            continue
-        if f.num_vars() > max_vars or any(not f.var_sort(i).eq(EntityUID) for i in range(f.num_vars())):
-            continue
-        for combo in itertools.product(uids, repeat=f.num_vars()):
-            out.append(z3.substitute_vars(f.body(), *reversed(combo)))
-    return out
 
 
 def policy_goals(policy: Policy, schema: Schema, label: str = "", max_set_size: int = 2,
@@ -87,7 +55,10 @@ def policy_goals(policy: Policy, schema: Schema, label: str = "", max_set_size: 
         where = f"{reqty.principal}, {reqty.action.ty}::{json.dumps(reqty.action.eid)}, {reqty.resource}"
         name = f"{label}{policy.id} in ({where}) raises no non-permitted error"
         explain = _explainer(policy, env, result, text)
-        yield Goal(name, ground(facts, claim), claim, explain, fallback=Goal(name, facts, claim, explain))
+        # First with the model's concrete `key` (sets of literals then reduce by rewriting), else for any `key`.
+        concrete = Goal(name, [with_concrete_key(f) for f in facts], z3.simplify(with_concrete_key(claim)), explain)
+        concrete.fallback = Goal(name, facts, claim, explain)
+        yield concrete
 
 
 def _explainer(policy: Policy, env: SymbolicEnvironment, result: z3.DatatypeRef, text: str | None):
