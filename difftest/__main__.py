@@ -46,7 +46,8 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, Options]:
     if not (k.isdigit() and n.isdigit() and 0 <= int(k) < int(n)):
         p.error("--shard must be k/N with 0 <= k < N")
     opts = Options(
-        seed=a.seed, shard=(int(k), int(n)), seconds=a.seconds, cases=a.cases, max_cases=a.max_cases, workers=max(1, a.workers),
+        seed=a.seed, shard=(int(k), int(n)), seconds=a.seconds, cases=a.cases, max_cases=a.max_cases,
+        workers=max(1, a.workers),
         coverage=not a.no_coverage, fuzz=a.fuzz, mode=a.mode, model_every=max(1, a.model_every),
         oracles=tuple(x.strip() for x in a.oracles.split(",") if x.strip()),
         shrink_limit=a.shrink_limit, failures=a.failures, progress=not a.quiet, record=a.record, baseline=a.baseline,

@@ -205,7 +205,7 @@ class ImplOracle:
 
     def policy_set(self, case: Case) -> tuple[Any, Outcome | None]:
         def build() -> Any:
-            ps = self.impl.PolicySet.from_str(case.policy_text)
+            ps = self.impl.PolicySet.from_str(case.policy_text, ids_from_annotations=False)
             for link in case.links:
                 ps.link(link["templateId"], link["newId"], link["values"])
             return ps
@@ -250,7 +250,7 @@ class ImplOracle:
 
     def validate(self, case: Case) -> Validation:
         def run() -> Any:
-            ps = self.impl.PolicySet.from_str(case.policy_text)
+            ps = self.impl.PolicySet.from_str(case.policy_text, ids_from_annotations=False)
             return self.impl.validate(ps, self.schema(case.schema_text or ""))
 
         try:

@@ -17,6 +17,7 @@ import os
 import sys
 import threading
 import time
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any, Iterator
 
 from . import case as case_mod
 from .case import Case, case_seed, gen_case
-from .checks import Checker, Finding
+from .checks import CaseResult, Checker, Finding
 from .oracles import ImplOracle, RustOracle, available
 from .shrink import Shrinker
 
@@ -131,11 +132,17 @@ def validator_of(oracles: dict[str, Any]) -> Any:
     return None
 
 
-def _run_case(index: int) -> tuple[int, Any]:
+def _run_case(index: int) -> tuple[int, CaseResult]:
     opts: Options = _worker["opts"]
     seed = case_seed(opts.seed, index)
-    case = gen_case(seed, opts.mode, validator=validator_of(_worker["oracles"]))
-    res = _worker["checker"].run(case, with_model=(index // opts.shard[1]) % opts.model_every == 0)
+    try:
+        case = gen_case(seed, opts.mode, validator=validator_of(_worker["oracles"]))
+        res = _worker["checker"].run(case, with_model=(index // opts.shard[1]) % opts.model_every == 0)
+    except Exception:  # noqa: BLE001 - a bug of the harness itself: report it, keep the run going
+        res = CaseResult()
+        res.stats["cases"] += 1
+        res.findings.append(Finding("harness:error", f"case seed {seed}\n{traceback.format_exc()}",
+                                    Case(seed, "typed", [], [], [], []), group="harness"))
     return index, res
 
 
@@ -164,13 +171,16 @@ def _shrink(finding: Finding) -> tuple[Finding, Case, dict[str, list[str]]]:
 # ------------------------------------------------------------------ the run
 
 
-def _indices(opts: Options, deadline: float, window: threading.Semaphore | None = None) -> Iterator[int]:
-    """This shard's case indices, until the count or the deadline; `window` bounds the cases in flight
-    (the pool's feeder thread would otherwise queue every index it can draw before the deadline)."""
+def _indices(opts: Options, deadline: float, window: threading.Semaphore | None = None,
+             stop: threading.Event | None = None) -> Iterator[int]:
+    """This shard's case indices, until the count, the deadline or `stop`; `window` bounds the cases in
+    flight (the pool's feeder thread would otherwise queue every index it can draw before the deadline)."""
     k, n = opts.shard
     for count, i in enumerate(itertools.count(k, n)):
         if window is not None:
             window.acquire()
+        if stop is not None and stop.is_set():
+            return
         if opts.cases is not None and count >= opts.cases:
             return
         if opts.max_cases is not None and count >= opts.max_cases:
@@ -206,14 +216,16 @@ def run(opts: Options) -> Summary:
         summary.oracles = tuple(pool.apply(_oracle_names))
         baseline = {int(k): v for k, v in json.loads(opts.baseline.read_text()).items()} if opts.baseline else None
         last = 0.0
-        window = threading.Semaphore(4 * opts.workers)
-        for index, res in pool.imap_unordered(_run_case, _indices(opts, deadline, window), chunksize=1):
+        window, stop = threading.Semaphore(4 * opts.workers), threading.Event()
+        for index, res in pool.imap_unordered(_run_case, _indices(opts, deadline, window, stop), chunksize=1):
             window.release()
             checks = sorted({f.check for f in res.findings})
             summary.per_case[index] = checks
             if baseline is not None and index in baseline and baseline[index] != checks:
                 summary.departed = (index, baseline[index], checks)
                 summary.stats.update(res.stats)
+                stop.set()
+                window.release()  # let the feeder thread see `stop` rather than wait forever
                 pool.terminate()
                 break
             summary.stats.update(res.stats)
@@ -224,7 +236,7 @@ def run(opts: Options) -> Summary:
             for f in res.findings:
                 summary.findings[f.check] += 1
                 summary.examples.setdefault(f.check, f.detail)
-                if f.check not in seen_here and shrunk_per_check[f.check] < opts.shrink_limit:
+                if f.group != "harness" and f.check not in seen_here and shrunk_per_check[f.check] < opts.shrink_limit:
                     shrunk_per_check[f.check] += 1
                     seen_here.add(f.check)
                     shrinking.append(pool.apply_async(_shrink, (f,)))

@@ -261,7 +261,7 @@ class Policy:
 
     @property
     def is_template(self) -> bool:
-        return bool(self.slots)
+        return isinstance(self.principal.entity, Slot) or isinstance(self.resource.entity, Slot)
 
     def to_expr(self) -> Expr:
         """The one Boolean expression whose value decides whether the policy is satisfied.

@@ -14,7 +14,6 @@ one-call convenience taking text, JSON or parsed objects.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -23,12 +22,17 @@ from enum import Enum
 from typing import Any, Callable, NamedTuple
 
 from . import ast
+from .arguments import text_argument
 from .entities import Entities, parse_context
-from .errors import CedarError, EntityError, ErrorKind, EvaluationError, RequestError
+from .errors import (
+    CedarError, EntityError, ErrorKind, EvaluationError, ParseError, PolicySetError, RequestError, SchemaError,
+)
 from .evaluator import Env, compile_expr
 from .policy_index import PolicyIndex
+from .request import validate_context, validate_scope
+from .request import validate_request as _validate_request
 from .schema.model import Schema
-from .value_json import make_entity_uid, parse_entity_uid
+from .value_json import describe_json, load_json, make_entity_uid, parse_entity_uid
 from .values import EntityUID, Record
 
 
@@ -70,13 +74,15 @@ class Response(NamedTuple):
 
 
 _Condition = Callable[[Env], Any] | None
+_ROLES = ("principal", "action", "resource")
+_MAX_REMEMBERED = 100_000  # entity uids an `Authorizer` remembers from requests (then it starts afresh)
 
 
 class Authorizer:
     """Compiled policies and an entity store, ready for many requests."""
 
     __slots__ = ("_ids", "_forbid", "_conditions", "_index", "_by_uid", "_masks", "schema", "entities",
-                 "validate_requests")
+                 "validate_requests", "_uids", "_valid_scopes", "_empty_contexts", "_valid_empty_contexts")
 
     def __init__(self, policies: Any, entities: Any = None, schema: Any = None, *,
                  validate_requests: bool = True) -> None:
@@ -90,14 +96,86 @@ class Authorizer:
         self._by_uid = self.entities.by_uid
         # uid -> scope mask per dimension; valid because the entity store never changes
         self._masks: tuple[dict, dict, dict] = ({}, {}, {})
+        # What reading and validating requests given as dicts derives from their parts alone,
+        # valid because the schema never changes either (see `_read_plain`).
+        self._uids: dict[tuple[str, str], EntityUID] = {}
+        self._valid_scopes: set[tuple[str, EntityUID, str]] = set()
+        self._empty_contexts: dict[EntityUID, Record] = {}
+        self._valid_empty_contexts: set[EntityUID] = set()
 
-    def _read_request(self, request: Any) -> Request:
+    def _read_request(self, request: Any) -> tuple[EntityUID, EntityUID, EntityUID, Record]:
+        """A request given otherwise than as a `Request`: read, and validated if asked."""
+        if request.__class__ is dict:
+            req = self._read_plain(request)
+            if req is not None:
+                return req
         req = as_request(request, self.schema)
         if self.schema is not None and self.validate_requests:
-            from .request import validate_request
-
-            validate_request(self.schema, req.principal, req.action, req.resource, req.context)
+            _validate_request(self.schema, req.principal, req.action, req.resource, req.context)
         return req
+
+    def _read_plain(self, request: dict[str, Any]) -> tuple[EntityUID, EntityUID, EntityUID, Record] | None:
+        """`_read_request` for the usual shape of request, `{"principal": {"type": .., "id": ..},
+        "action": .., "resource": .., "context": {..}}` (None for any other shape), with the same
+        result or the same error, in less time: it remembers the entity uid of each (type, id),
+        the (principal type, action, resource type) that passed `validate_scope` (when neither
+        type is enumerated, the only case where the ids matter), and for each action the
+        context `{}` reads to and whether it passed `validate_context`."""
+        p, a, r = request.get("principal"), request.get("action"), request.get("resource")
+        if (p.__class__ is not dict or a.__class__ is not dict or r.__class__ is not dict
+                or len(p) != 2 or len(a) != 2 or len(r) != 2):
+            return None
+        uids = self._uids
+        try:  # only (str, str) keys are remembered
+            principal, action, resource = uids[p.get("type"), p.get("id")], uids[a.get("type"), a.get("id")], \
+                uids[r.get("type"), r.get("id")]
+        except (KeyError, TypeError):
+            parts = self._remember_uids(p, a, r)
+            if parts is None:
+                return None
+            principal, action, resource = parts
+        schema = self.schema
+        context = request.get("context")
+        empty = context is None or (context.__class__ is dict and not context)
+        if empty:
+            record = self._empty_contexts.get(action)
+            if record is None:
+                record = self._empty_contexts[action] = read_context({}, schema, action)
+        elif context.__class__ is dict:
+            record = read_context(context, schema, action)
+        else:
+            return None
+        if schema is not None and self.validate_requests:
+            scope = (principal[0], action, resource[0])
+            if scope not in self._valid_scopes:
+                validate_scope(schema, principal, action, resource)
+                types = schema.entity_types
+                if types[principal[0]].enum_ids is None and types[resource[0]].enum_ids is None:
+                    self._valid_scopes.add(scope)
+            if not empty:
+                validate_context(schema, action, record)
+            elif action not in self._valid_empty_contexts:
+                validate_context(schema, action, record)
+                self._valid_empty_contexts.add(action)
+        return (principal, action, resource, record)
+
+    def _remember_uids(self, *parts: dict[str, Any]) -> list[EntityUID] | None:
+        """The entity uids of `{"type": .., "id": ..}` principal, action and resource, remembered;
+        None if one is not of that form (the general path reads it)."""
+        uids = self._uids
+        out = []
+        for role, v in zip(_ROLES, parts):
+            t, i = v.get("type"), v.get("id")
+            if t.__class__ is not str or i.__class__ is not str:
+                return None
+            uid = uids.get((t, i))
+            if uid is None:
+                uid = as_entity_uid(v, role)
+                if len(uids) >= _MAX_REMEMBERED:
+                    uids.clear()
+                uids[(t, i)] = uid
+            out.append(uid)
+        return out
 
     def _mask(self, dim: int, uid: EntityUID) -> int:
         cache = self._masks[dim]
@@ -112,9 +190,10 @@ class Authorizer:
     def is_authorized(self, request: Request | Mapping[str, Any]) -> Response:
         """The decision for `request`: a `Request` (taken as valid), or a dict as
         `is_authorized` takes (read, and validated as the constructor says)."""
-        if request.__class__ is not Request:
-            request = self._read_request(request)
-        principal, action, resource = request.principal, request.action, request.resource  # type: ignore[union-attr]
+        if request.__class__ is Request:
+            principal, action, resource, context = request
+        else:
+            principal, action, resource, context = self._read_request(request)
         masks = self._masks
         m = masks[0].get(principal)
         if m is None:
@@ -128,7 +207,7 @@ class Authorizer:
         candidates = m & a & r
         if not candidates:
             return Response(Decision.DENY, [], [])
-        env = Env(principal, action, resource, request.context, self._by_uid)  # type: ignore[union-attr]
+        env = Env(principal, action, resource, context, self._by_uid)
         ids, forbid, conditions = self._ids, self._forbid, self._conditions
         forbids: list[str] = []
         permits: list[str] = []
@@ -209,8 +288,8 @@ def compile_conditions(policy: ast.Policy) -> _Condition:
 def policy_list(policies: Any) -> list[ast.Policy]:
     """The policies to authorize with, in policy-set order: from Cedar text, a `PolicySet`
     (its static and linked policies), a mapping id -> policy, or an iterable of policies."""
-    if isinstance(policies, (bytes, bytearray)):
-        policies = bytes(policies).decode("utf-8", "replace")
+    if isinstance(policies, (bytes, bytearray, memoryview)):
+        policies = text_argument(policies, "policy text", ParseError)
     if isinstance(policies, str):
         from .policyset import PolicySet
 
@@ -225,10 +304,10 @@ def policy_list(policies: Any) -> list[ast.Policy]:
     elif isinstance(policies, Iterable):
         listed = list(policies)
     else:
-        raise TypeError(f"expected policies as Cedar text, a PolicySet or policies, got {type(policies).__name__}")
+        raise PolicySetError(f"expected policies as Cedar text, a PolicySet or policies, got {type(policies).__name__}")
     for p in listed:
         if not isinstance(p, ast.Policy):
-            raise TypeError(f"expected a Policy, got {type(p).__name__}")
+            raise PolicySetError(f"expected a Policy, got {type(p).__name__}")
     return listed
 
 
@@ -256,9 +335,7 @@ def is_authorized(
     schema_obj = as_schema(schema)
     req = as_request(request, schema_obj)
     if schema_obj is not None and validate_request:
-        from .request import validate_request as check
-
-        check(schema_obj, req.principal, req.action, req.resource, req.context)
+        _validate_request(schema_obj, req.principal, req.action, req.resource, req.context)
     return Authorizer(policies, as_entities(entities, schema_obj), schema_obj).is_authorized(req)
 
 
@@ -267,14 +344,14 @@ def as_schema(schema: Any) -> Schema | None:
         return schema
     if isinstance(schema, Mapping):
         return Schema.from_json(dict(schema))
-    if isinstance(schema, (str, bytes)):
-        text = schema.decode() if isinstance(schema, bytes) else schema
+    if isinstance(schema, (str, bytes, bytearray, memoryview)):
+        text = text_argument(schema, "schema text", SchemaError)
         cached = _SCHEMA_TEXTS.get(text)
         if cached is None:
             parsed = Schema.from_json(text) if text.lstrip().startswith("{") else Schema.from_str(text)
             cached = _remember(_SCHEMA_TEXTS, text, parsed)
         return cached
-    raise TypeError(f"expected a schema as text, JSON or Schema, got {type(schema).__name__}")
+    raise SchemaError(f"expected a schema as text, JSON or Schema, got {type(schema).__name__}")
 
 
 def as_entities(entities: Any, schema: Schema | None) -> Entities:
@@ -302,31 +379,37 @@ def as_request(request: Any, schema: Schema | None = None) -> Request:
         context = {}
     if isinstance(context, Record):
         return Request(principal, action, resource, context)
+    return Request(principal, action, resource, read_context(context, schema, action))
+
+
+def read_context(context: Any, schema: Schema | None, action: EntityUID) -> Record:
+    """A request's context from its JSON (text or parsed), read against the action's context
+    type if the schema declares the action (`RequestError` if it does not)."""
     try:
         if isinstance(context, (str, bytes)):
-            from .value_json import load_json
-
             context = load_json(context, "context")
         record = parse_context(context, schema if schema is not None and action in schema.actions else None, action)
     except EntityError as e:
         raise RequestError(f"invalid context: {e.message}") from None
     if schema is not None and action not in schema.actions:
         raise RequestError(f"action `{action}` does not exist in the supplied schema")
-    return Request(principal, action, resource, record)
+    return record
 
 
 def as_entity_uid(v: Any, role: str) -> EntityUID:
     """An `EntityUID` from an `EntityUID`, `{"type", "id"}` / `{"__entity": ...}`, or `'Type::"id"'`."""
-    if isinstance(v, EntityUID):
-        return v
     try:
-        if isinstance(v, Mapping):
+        if isinstance(v, EntityUID):
+            t, i = v
+            if t.__class__ is str and i.__class__ is str:
+                return make_entity_uid(t, i, f"in the request's {role}")
+        elif isinstance(v, Mapping):
             return parse_entity_uid(dict(v), f"in the request's {role}")
-        if isinstance(v, str):
+        elif isinstance(v, str):
             return _parse_uid_text(v, role)
     except CedarError as e:
         raise RequestError(e.message) from None
-    raise RequestError(f"the request's {role} must be an entity, got {json.dumps(v, default=repr)}")
+    raise RequestError(f"the request's {role} must be an entity, got {describe_json(v)}")
 
 
 _UID_TEXT = re.compile(r'([_a-zA-Z][_a-zA-Z0-9]*(?:::[_a-zA-Z][_a-zA-Z0-9]*)*)::"((?:[^"\\]|\\.)*)"', re.DOTALL)

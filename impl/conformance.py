@@ -43,27 +43,26 @@ def _reason(v: Value, t: CedarType, unknowns_conform: bool) -> str | None:
     if v.__class__ is Unknown:
         return None if unknowns_conform else "is not known"
     cls = t.__class__
-    actual = f"actually has type {type_name(v)}"
     if cls is BoolType:
-        return None if v.__class__ is bool else actual
+        return None if v.__class__ is bool else _actual(v)
     if cls is LongType:
-        return None if v.__class__ is int else actual
+        return None if v.__class__ is int else _actual(v)
     if cls is StringType:
-        return None if v.__class__ is str else actual
+        return None if v.__class__ is str else _actual(v)
     if cls is EntityType:
-        return None if v.__class__ is EntityUID and v[0] == t.name else actual  # type: ignore[attr-defined,index]
+        return None if v.__class__ is EntityUID and v[0] == t.name else _actual(v)  # type: ignore[attr-defined,index]
     if cls is ExtensionType:
-        return None if isinstance(v, ExtensionValue) and v.type_name == t.name else actual  # type: ignore[attr-defined]
+        return None if isinstance(v, ExtensionValue) and v.type_name == t.name else _actual(v)  # type: ignore[attr-defined]
     if cls is SetType:
         if not isinstance(v, Set):
-            return actual
+            return _actual(v)
         for x in v:  # type: ignore[union-attr]
             if _reason(x, t.element, unknowns_conform) is not None:  # type: ignore[attr-defined]
                 return "does not"
         return None
     if cls is RecordType:
         if v.__class__ is not Record:
-            return actual
+            return _actual(v)
         for name, attr in t.attrs.items():  # type: ignore[attr-defined]
             if name in v:  # type: ignore[operator]
                 if _reason(v[name], attr.type, unknowns_conform) is not None:  # type: ignore[index]
@@ -75,7 +74,11 @@ def _reason(v: Value, t: CedarType, unknowns_conform: bool) -> str | None:
                 if name not in t.attrs:  # type: ignore[attr-defined]
                     return f"contains an unexpected attribute `{name}`"
         return None
-    return actual
+    return _actual(v)
+
+
+def _actual(v: Value) -> str:
+    return f"actually has type {type_name(v)}"
 
 
 def entity_uids(v: Value) -> Iterator[EntityUID]:

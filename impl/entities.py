@@ -26,11 +26,12 @@ from .conformance import (
     schema_facts,
     type_mismatch,
 )
-from .errors import EntityError
+from .errors import EntityError, SchemaError
+from .gc_pause import paused_gc
 from .schema.model import Schema
 from .types import RecordType
 from .values import EntityUID, Record, Value, to_json
-from .value_json import Where, load_json, parse_entity_uid, parse_value
+from .value_json import Where, check_key, load_json, parse_entity_uid, parse_value
 
 _EMPTY: frozenset = frozenset()
 
@@ -125,6 +126,13 @@ class Entities:
     @classmethod
     def from_json(cls, source: Any, schema: Schema | None = None) -> "Entities":
         """Load entities JSON (text, or the already-parsed list), schema-directed if `schema` is given."""
+        with paused_gc():
+            return cls._from_json(source, schema)
+
+    @classmethod
+    def _from_json(cls, source: Any, schema: Schema | None) -> "Entities":
+        if schema is not None and not isinstance(schema, Schema):
+            raise SchemaError(f"expected the schema as a `Schema`, got {type(schema).__name__}")
         if isinstance(source, (str, bytes, bytearray)):
             source = load_json(source, "entities")
         if not isinstance(source, (list, tuple)):
@@ -165,13 +173,16 @@ def _parse_entity(j: Any, index: int, schema: Schema | None) -> Entity:
     if not isinstance(tags_j, dict):
         raise EntityError(f"entity `{uid}`: `tags` must be a JSON object")
     etype = None
-    if schema is not None and not is_action_type(uid[0]):
+    is_action = is_action_type(uid[0])
+    if schema is not None and not is_action:
         etype = schema.entity_types.get(uid[0])
         if etype is None:
             raise EntityError(f"entity `{uid}` has type `{uid[0]}` which is not declared in the schema")
     attrs: dict[str, Value] = {}
     for name, v in attrs_j.items():
         where = Where("in attribute `{}` on `{}`", name, uid)
+        if name.__class__ is not str or not name.isascii():
+            check_key(name, where)
         expected = None
         if etype is not None:
             attr = etype.attributes.get(name)
@@ -183,6 +194,7 @@ def _parse_entity(j: Any, index: int, schema: Schema | None) -> Entity:
         attrs[name] = parse_value(v, expected, where, 4)
     tags: dict[str, Value] = {}
     for name, v in tags_j.items():
+        check_key(name, Where("in tag `{}` on `{}`", name, uid))
         expected = None
         if etype is not None:
             if etype.tags is None:
@@ -193,7 +205,7 @@ def _parse_entity(j: Any, index: int, schema: Schema | None) -> Entity:
     where_parents = Where("in parents field of `{}`", uid)
     for p in parents_j:
         parent = parse_entity_uid(p, where_parents)
-        if is_action_type(uid[0]) and not is_action_type(parent[0]):
+        if is_action and not is_action_type(parent[0]):
             raise EntityError(f"action `{uid}` has a non-action parent `{parent}`")
         parents.append(parent)
     return Entity(uid, attrs, parents, tags)
@@ -303,6 +315,8 @@ def parse_context(source: Any, schema: Schema | None = None, action: EntityUID |
     if isinstance(source, (str, bytes, bytearray)):
         source = load_json(source, "context")
     if schema is not None:
+        if not isinstance(schema, Schema):
+            raise SchemaError(f"expected the schema as a `Schema`, got {type(schema).__name__}")
         if action is None or action not in schema.actions:
             raise EntityError(f"cannot read the context: action `{action}` is not declared in the schema")
         value = parse_value(source, schema.actions[action].context, "while parsing context")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,9 +21,12 @@ class Source:
     name: str = "<input>"
 
 
-@dataclass(frozen=True, slots=True)
-class Loc:
-    """A half-open character span `[start, end)` of a `Source`."""
+class Loc(NamedTuple):
+    """A half-open character span `[start, end)` of a `Source`.
+
+    A (named) tuple: the parser makes one per AST node, and a tuple is the cheapest
+    immutable object Python builds (`tuple.__new__(Loc, (source, start, end))`).
+    """
 
     source: Source
     start: int

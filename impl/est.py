@@ -23,7 +23,8 @@ from .ast import (
     WILDCARD, ActionConstraint, And, BinaryApp, Condition, ExtCall, GetAttr, HasAttr, If, Is, Like, Lit, Or,
     Policy, RecordLit, ScopeConstraint, SetLit, Slot, TemplateLink, UnaryApp, Var,
 )
-from .errors import Loc, ParseError, Source
+from .arguments import json_argument
+from .errors import CedarError, Loc, ParseError, Source
 from .parser import extension_names
 from .parser.policy import MAX_DEPTH, children, extended_has
 from .parser.strings import merge_pattern
@@ -84,7 +85,8 @@ def _to_parse_error(e: _JsonError, what: str) -> ParseError:
 
 
 def loads(text: str, name: str = "<input>") -> Json:
-    """JSON text, rejecting duplicate keys and non-finite numbers as Rust's serde does."""
+    """JSON text, rejecting duplicate keys, non-finite numbers and nesting deeper than 127
+    levels as Rust's serde does."""
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         d: dict[str, Any] = {}
         for k, v in items:
@@ -104,9 +106,10 @@ def loads(text: str, name: str = "<input>") -> Json:
     except ValueError as e:
         raise ParseError(f"invalid JSON: {e}") from None
     except RecursionError:
-        raise ParseError(f"invalid JSON: nested too deeply (expressions may nest at most {MAX_DEPTH} levels)") from None
+        raise ParseError("invalid JSON: nested too deeply (JSON may nest at most 127 levels)") from None
     if _SURROGATE_ESCAPE.search(text):
         _reject_lone_surrogates(obj)
+    json_argument(obj, "invalid JSON", ParseError)  # the nesting limit
     return obj
 
 
@@ -143,11 +146,17 @@ def _deep_json() -> Iterator[None]:
 
 
 def dumps(obj: Json, indent: int | None = None) -> str:
-    """JSON text for a (possibly deeply nested) EST document; compact, as Rust's `serde_json`, unless indented."""
-    with _deep_json():
-        if indent is None:
-            return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-        return json.dumps(obj, indent=indent, ensure_ascii=False)
+    """JSON text for a (possibly deeply nested) EST document; compact, as Rust's `serde_json`, unless indented.
+
+    A `CedarError` if the document nests deeper than Python's JSON writer can go (the parser takes
+    expressions of any depth; Rust's writer overflows its stack on those)."""
+    try:
+        with _deep_json():
+            if indent is None:
+                return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+            return json.dumps(obj, indent=indent, ensure_ascii=False)
+    except RecursionError:
+        raise CedarError("cannot write the policy as JSON: its expressions are nested too deeply") from None
 
 
 # ================================================================ writing

@@ -16,16 +16,19 @@ path walks the AST or looks at text. Semantics follow Lean's
 - reading an `Unknown` (an attribute, tag or record field given as `unknown(..)`
   in JSON) is an error, as the residual Rust would leave makes the policy error.
 
-Deep expressions: chains of `&&` or `||` (however nested) are flattened into
-loops, so any length works. Any other nesting deeper than `MAX_DEPTH` compiles
-to a closure that fails with "recursion limit reached" when evaluation reaches
-it (Rust fails the same way, at a stack-dependent depth; Cedar has no error
-kind for it, so it is reported as a type error).
+Deep expressions: chains of `&&` or `||` (however nested) are evaluated by
+loops, not recursion. Nesting deeper than `MAX_DEPTH`, counting every `&&`
+and `||` node as Rust's evaluator recurses through it (after Rust's folding of
+Boolean literals, see `_chain`), compiles to a closure that fails with
+"recursion limit reached" when evaluation reaches it: Rust fails the same way,
+at the depth its stack allows; Cedar has no error kind for it, so it is
+reported as a type error.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 from operator import attrgetter
 from typing import Any, Callable
 
@@ -48,7 +51,7 @@ from .ast import (
     UnaryApp,
     Var,
 )
-from .errors import ErrorKind, EvaluationError, LinkError
+from .errors import ErrorKind, EvaluationError, LinkError, ParseError
 from .extensions import EXTENSION_FUNCTIONS, Datetime, Duration
 from .values import (
     LONG_MAX,
@@ -64,8 +67,9 @@ from .values import (
     type_name,
 )
 
-MAX_DEPTH = 1500
-"""Nesting (other than `&&`/`||` chains) beyond which evaluation fails instead of recursing."""
+MAX_DEPTH = 1708
+"""Nesting beyond which evaluation fails instead of recursing: where Rust's evaluator (as
+cedarpy runs it, on an 8 MiB stack) reports "recursion limit reached"."""
 
 # Compiling takes up to three Python frames per nesting level and evaluating up to two;
 # make room for MAX_DEPTH levels on top of the caller's own stack. (Python 3.11 runs
@@ -127,7 +131,15 @@ def _const(v: Value) -> Compiled:
 
 def compile_expr(expr: ast.Expr) -> Compiled:
     """Compile `expr` (which must have no slots) into a closure over `Env`."""
-    return _compile(expr, 0)[0]
+    outer = getattr(_compiling, "folded", None)
+    _compiling.folded = {}  # see `_chain`; ids are stable while `expr` is alive
+    try:
+        return _compile(expr, 0)[0]
+    finally:
+        _compiling.folded = outer
+
+
+_compiling = threading.local()
 
 
 def evaluate(expr: ast.Expr | str, request: Any, entities: Any = None) -> Value:
@@ -139,10 +151,13 @@ def evaluate(expr: ast.Expr | str, request: Any, entities: Any = None) -> Value:
     """
     from .authorizer import as_entities, as_request
 
-    if isinstance(expr, str):
+    if isinstance(expr, (str, bytes, bytearray, memoryview)):
+        from .arguments import text_argument
         from .parser import parse_expr
 
-        expr = parse_expr(expr)
+        expr = parse_expr(text_argument(expr, "expression text", ParseError))
+    elif expr.__class__ not in _HANDLERS or expr.__class__ is Slot:
+        raise ParseError(f"expected an expression as Cedar text or an `impl.ast` expression, got {type(expr).__name__}")
     store = as_entities(entities, None)
     req = as_request(request)
     env = Env(req.principal, req.action, req.resource, req.context, store.by_uid)
@@ -193,23 +208,65 @@ def _if(e: If, depth: int) -> tuple[Compiled, Any]:
     return if_, _NOT_CONST
 
 
-def _chain(e: ast.Expr, cls: type) -> list[ast.Expr]:
-    """The operands of a chain of `cls` (And or Or) in evaluation order, without recursion."""
-    operands: list[ast.Expr] = []
-    stack = [e]
-    while stack:
-        x = stack.pop()
+def _chain(e: ast.Expr, cls: type) -> list[tuple[ast.Expr, int]]:
+    """The operands of a chain of `cls` (And or Or) in evaluation order, each with how many
+    `cls` nodes enclose it, without recursion.
+
+    Rust builds `&&` and `||` nodes with a rule that folds two Boolean literals into one
+    (`true && false` is the literal `false`), so a part of the chain whose operands are all
+    Boolean literals is one literal: the same value, but fewer levels for Rust's evaluator
+    to recurse through (and where Rust stops with "recursion limit reached", so do we).
+    """
+    folded = _fold(e)
+    operands: list[tuple[ast.Expr, int]] = []
+    pending: list[tuple[Any, int]] = [(e, 0)]
+    while pending:
+        x, level = pending.pop()
         if x.__class__ is cls:
-            stack.append(x.right)  # type: ignore[attr-defined]
-            stack.append(x.left)  # type: ignore[attr-defined]
-        else:
-            operands.append(x)
+            value = folded[id(x)]
+            if value is None:
+                pending += ((x.right, level + 1), (x.left, level + 1))
+                continue
+            x = Lit(value)
+        operands.append((x, level))
     return operands
+
+
+def _fold(e: ast.Expr) -> dict[int, bool | None]:
+    """For each `&&` and `||` node under `e` (through other `&&` and `||` nodes), by id: its value
+    if Rust folds it into a literal, else None. Computed once per `compile_expr`, however the
+    chains nest."""
+    folded: dict[int, bool | None] = getattr(_compiling, "folded", None)
+    if folded is None:
+        folded = {}
+    stack: list[tuple[Any, bool]] = [(e, False)]
+    while stack:
+        x, done = stack.pop()
+        cls = x.__class__
+        if (cls is not And and cls is not Or) or (not done and id(x) in folded):
+            continue
+        if done:
+            left, right = _folded_value(x.left, folded), _folded_value(x.right, folded)
+            if left is None or right is None:
+                folded[id(x)] = None
+            else:
+                folded[id(x)] = (left and right) if cls is And else (left or right)
+        else:
+            stack += ((x, True), (x.right, False), (x.left, False))
+    return folded
+
+
+def _folded_value(x: Any, folded: dict[int, bool | None]) -> bool | None:
+    if x.__class__ is And or x.__class__ is Or:
+        return folded[id(x)]
+    if x.__class__ is Lit and x.value.__class__ is bool:
+        return x.value
+    return None
 
 
 def _and(e: And, depth: int) -> tuple[Compiled, Any]:
     """`a && b && ...`: stop at the first false; each operand evaluated must be a Bool."""
-    parts = [_compile(x, depth)[0] for x in _chain(e, And)]
+    parts = [_compile(x, depth + level - 1)[0] for x, level in _chain(e, And)]
     if len(parts) == 2:
         a, b = parts
 
@@ -240,7 +297,7 @@ def _and(e: And, depth: int) -> tuple[Compiled, Any]:
 
 def _or(e: Or, depth: int) -> tuple[Compiled, Any]:
     """`a || b || ...`: stop at the first true; each operand evaluated must be a Bool."""
-    parts = [_compile(x, depth)[0] for x in _chain(e, Or)]
+    parts = [_compile(x, depth + level - 1)[0] for x, level in _chain(e, Or)]
 
     def or_n(env: Env) -> Value:
         for part in parts:

@@ -10,7 +10,9 @@ of both formatters.
 
 Printing never changes meaning: parentheses are added exactly where the grammar
 needs them (`-(5)` is not the literal `-5`, `(-5).a` is not `-(5.a)`, at most
-four unary operators in a row, relations do not chain). Comments are not kept yet.
+four unary operators in a row, relations do not chain). Formatting policy *text*
+(`format_text`) is `impl.format_cst`'s job: like Rust it lays out the concrete
+syntax, keeping comments, parentheses and literals as written.
 Everything is built with explicit stacks, so depth is limited only by the parser.
 """
 
@@ -483,7 +485,8 @@ def format_expr(expr: Any) -> str:
 
 
 def format_text(text: str, name: str = "<input>") -> str:
-    """Parse Cedar policy text and print it in canonical layout (comments are dropped)."""
-    from .parser import parse_policies
+    """Cedar policy text in `cedar format`'s layout, laid out from what the author wrote (comments,
+    parentheses and literals kept), as `impl.format_cst` does."""
+    from .format_cst import format_policies_text
 
-    return format_policies(parse_policies(text, name))
+    return format_policies_text(text, name)

@@ -1,7 +1,8 @@
 """A policy set: static policies, templates and template-linked policies, by id.
 
 Ids follow the Cedar CLI: a policy annotated `@id("x")` is named `x`, any other
-is `policyN` with N its 0-based position in the file. Static policies and
+is `policyN` with N its 0-based position in the file. `ids_from_annotations=False`
+gives the Rust library's naming instead (`policyN` for every policy, as cedarpy does). Static policies and
 templates share one id space with the links (as in Rust's `ast::PolicySet`).
 `policies` holds what the authorizer evaluates: every static policy and every
 linked policy with its slots replaced by the linked entities.
@@ -13,8 +14,11 @@ from typing import Any, Iterator, Mapping
 
 from . import est
 from .ast import Policy, ScopeConstraint, Slot, TemplateLink
-from .errors import LinkError, PolicySetError
+from .arguments import json_argument, text_argument
+from .errors import EntityError, LinkError, ParseError, PolicySetError
+from .gc_pause import paused_gc
 from .parser import parse_policies
+from .value_json import make_entity_uid
 from .values import EntityUID
 
 
@@ -33,18 +37,22 @@ class PolicySet:
     # ------------------------------------------------------------ construction
 
     @classmethod
-    def from_str(cls, text: str, name: str = "<input>") -> "PolicySet":
+    def from_str(cls, text: str, name: str = "<input>", *, ids_from_annotations: bool = True) -> "PolicySet":
         """Parse Cedar policy text (`ParseError` on bad syntax, `PolicySetError` on duplicate ids)."""
+        text = text_argument(text, "policy text", ParseError, name)
         ps = cls()
-        for p in parse_policies(text, name):
-            ps.add(_renamed_by_annotation(p))
+        with paused_gc():
+            for p in parse_policies(text, name):
+                ps.add(_renamed_by_annotation(p) if ids_from_annotations else p)
         return ps
 
     @classmethod
     def from_json(cls, obj: Any) -> "PolicySet":
         """Read the JSON policy-set form `{"staticPolicies", "templates", "templateLinks"}` (a dict or JSON text)."""
-        if isinstance(obj, (str, bytes)):
-            obj = est.loads(obj.decode() if isinstance(obj, bytes) else obj)
+        if isinstance(obj, (str, bytes, bytearray, memoryview)):
+            obj = est.loads(text_argument(obj, "JSON policy set", ParseError))
+        else:
+            json_argument(obj, "JSON policy set", ParseError)
         statics, templates, links = est.policy_set_from_json(obj)
         ps = cls()
         for p in statics.values():
@@ -57,6 +65,7 @@ class PolicySet:
 
     def add(self, policy: Policy) -> None:
         """Add a static policy, or a template if it has slots."""
+        _check_policy(policy)
         if policy.is_template:
             self.add_template(policy)
             return
@@ -67,17 +76,26 @@ class PolicySet:
 
     def add_template(self, template: Policy) -> None:
         """Add a template (one read from JSON may have no slots; it is then only usable by linking)."""
+        _check_policy(template)
         self._claim(template.id, PolicySetError, "template")
         self.templates[template.id] = template
         self._written.append(template.id)
 
     def link(self, template_id: str, new_id: str, values: Mapping[str, Any]) -> Policy:
         """Link a template: bind each of its slots (`?principal`, `?resource`) to an entity."""
+        if not isinstance(template_id, str) or not isinstance(new_id, str):
+            raise LinkError(f"failed to link template: the template id and the new policy id must be strings, "
+                            f"got {type(template_id).__name__} and {type(new_id).__name__}")
         template = self.templates.get(template_id)
         if template is None:
             raise LinkError(f"failed to link template: no template with id `{template_id}`")
+        if not isinstance(values, Mapping):
+            raise LinkError(f"failed to link template `{template_id}`: the slot values must be a mapping "
+                            f"from slot to entity, got {type(values).__name__}")
         bound: dict[str, EntityUID] = {}
         for slot, value in values.items():
+            if not isinstance(slot, str):
+                raise LinkError(f"failed to link template `{template_id}`: slot {slot!r} is not a slot name")
             name = slot if slot.startswith("?") else f"?{slot}"
             if name in bound:
                 raise LinkError(f"failed to link template `{template_id}`: slot `{name}` given twice")
@@ -186,13 +204,24 @@ def _renamed_by_annotation(p: Policy) -> Policy:
     return p
 
 
+def _check_policy(policy: Any) -> None:
+    if not isinstance(policy, Policy):
+        raise PolicySetError(f"expected a Policy, got {type(policy).__name__}")
+
+
 def _entity(value: Any, slot: str) -> EntityUID:
-    if isinstance(value, EntityUID):
-        return value
-    if isinstance(value, Mapping) and isinstance(value.get("type"), str) and isinstance(value.get("id"), str):
-        return EntityUID(value["type"], value["id"])
     if isinstance(value, Mapping) and isinstance(value.get("__entity"), Mapping):
-        return _entity(value["__entity"], slot)
+        value = value["__entity"]
+    type_name = eid = None
+    if isinstance(value, EntityUID):
+        type_name, eid = value
+    elif isinstance(value, Mapping):
+        type_name, eid = value.get("type"), value.get("id")
+    if isinstance(type_name, str) and isinstance(eid, str):
+        try:
+            return make_entity_uid(type_name, eid, f"in the value for `{slot}`")
+        except EntityError as e:
+            raise LinkError(e.message) from None
     raise LinkError(f"the value for `{slot}` must be an entity, as `EntityUID(type, id)` or "
                     f"`{{\"type\": .., \"id\": ..}}`")
 

@@ -19,6 +19,14 @@ def validate_request(
     schema: Schema, principal: EntityUID, action: EntityUID, resource: EntityUID, context: Record
 ) -> None:
     """Raise `RequestError` if the request does not fit `schema`."""
+    validate_scope(schema, principal, action, resource)
+    validate_context(schema, action, context)
+
+
+def validate_scope(schema: Schema, principal: EntityUID, action: EntityUID, resource: EntityUID) -> None:
+    """The checks on the principal, action and resource (`RequestError` if one fails).
+
+    They depend on the entity ids only for enumerated entity types."""
     for role, uid in (("principal", principal), ("resource", resource)):
         etype = schema.entity_types.get(uid[0])
         if etype is None:
@@ -40,6 +48,12 @@ def validate_request(
             f"resource type `{resource[0]}` is not valid for `{action}`"
             + _valid_types(decl.resource_types)
         )
+
+
+def validate_context(schema: Schema, action: EntityUID, context: Record) -> None:
+    """The checks on the context of a request for `action`, a declared action (`RequestError`
+    if one fails); those on the rest of the request come first (`validate_scope`)."""
+    decl = schema.actions[action]
     problem = invalid_entity_uid_in(context, schema)
     if problem is not None:
         raise RequestError(f"context is not valid: {problem}")

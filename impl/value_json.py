@@ -109,6 +109,10 @@ def describe_json(j: Any) -> str:
 def parse_entity_uid(j: Any, where: Place) -> EntityUID:
     """An entity reference (Rust's `EntityUidJson`): `{"__entity": T}` or `T` itself, where
     `T` is `{"type": .., "id": ..}` (other keys ignored) or `[type, id]`."""
+    if j.__class__ is dict and len(j) == 2:  # the usual `{"type": .., "id": ..}`, read without detours
+        t, i = j.get("type"), j.get("id")
+        if t.__class__ is str and i.__class__ is str:
+            return make_entity_uid(t, i, where)
     if isinstance(j, dict):
         if isinstance(j.get("__expr"), str):
             raise EntityError(f"{where}, the `__expr` escape is no longer supported")
@@ -131,11 +135,22 @@ def _type_and_id(j: Any) -> tuple[str, str] | None:
 
 
 def make_entity_uid(type_name: str, eid: str, where: Place) -> EntityUID:
-    if not is_valid_name(type_name):
+    if type_name not in _VALID_NAMES and not is_valid_name(type_name):
         raise EntityError(f"{where}, invalid entity type name `{type_name}`")
-    _check_text(type_name, where)
-    _check_text(eid, where)
-    return EntityUID(type_name, eid)
+    if not (type_name.isascii() and eid.isascii()):
+        _check_text(type_name, where)
+        _check_text(eid, where)
+    return _new_tuple(EntityUID, (type_name, eid))
+
+
+_new_tuple = tuple.__new__  # `_new_tuple(EntityUID, (type, id))` is `EntityUID(type, id)`, without a Python call
+
+
+def check_key(k: Any, where: Place) -> None:
+    """An object key must be a string (a Python dict may have any keys) and valid text."""
+    if not isinstance(k, str):
+        raise EntityError(f"{where}, object key `{k!r}` is not a string")
+    _check_text(k, where)
 
 
 def _check_text(s: str, where: Place) -> None:
@@ -226,7 +241,7 @@ def _plain(j: Any, where: Place, depth: int) -> Value:
                 return escaped  # type: ignore[return-value]
         attrs = {}
         for k, v in j.items():
-            _check_text(k, where)
+            check_key(k, where)
             attrs[k] = _plain(v, where, depth + 1)
         return Record(attrs)
     if j is None:
@@ -272,6 +287,8 @@ def _check_raw(j: Any, where: Place, depth: int) -> None:
     cls = j.__class__
     if cls is dict or cls is list:
         _enter(j, where, depth)
+        for k in (j if cls is dict else ()):
+            check_key(k, where)
         for x in (j.values() if cls is dict else j):
             _check_raw(x, where, depth + 1)
     elif j is not None and cls is not bool:
@@ -359,9 +376,9 @@ def _directed_record(j: Any, expected: RecordType, where: Place, depth: int) -> 
             raise EntityError(f"{where}, expected the record to have an attribute `{name}`, but it does not")
     for name, v in j.items():
         if name not in expected.attrs:
+            check_key(name, where)
             if not expected.open:
                 raise EntityError(f"{where}, record attribute `{name}` should not exist according to the schema")
-            _check_text(name, where)
             attrs[name] = _plain(v, where, depth + 1)
     return Record(attrs)
 

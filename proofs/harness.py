@@ -53,8 +53,10 @@ class Goal:
     # `propositional`, of its closed quantified formulas (lemma statements it only combines).
     opaque: bool = False
     propositional: bool = False
+    simplify: bool = False  # first normalize every formula with `z3.simplify` (so equal terms meet)
     prettier: list[z3.BoolRef] = field(default_factory=list)  # tried first when printing a counterexample
-    fallback: "Goal | None" = None  # the same claim from stronger facts, tried if this goal is not proved
+    fallback: "Callable[[], Goal] | None" = None  # the same claim posed otherwise, tried if this one is not proved
+    timeout_ms: int | None = None  # this goal's own limit (a quick first try before the fallback)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def check(goal: Goal, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Verdict:
     """Is `goal.claim` implied by `goal.facts` (or, failing that, by its fallback's)?"""
     verdict = _check(goal, timeout_ms)
     if verdict.status is not Status.PROVED and goal.fallback is not None:
-        again = _check(goal.fallback, timeout_ms)
+        again = _check(goal.fallback(), timeout_ms)
         return Verdict(again.goal, again.status, verdict.seconds + again.seconds, again.detail)
     return verdict
 
@@ -87,8 +89,10 @@ def check(goal: Goal, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Verdict:
 def _check(goal: Goal, timeout_ms: int) -> Verdict:
     start = time.perf_counter()
     solver = z3.Solver()
-    solver.set(timeout=timeout_ms)
+    solver.set(timeout=goal.timeout_ms or timeout_ms)
     formulas = [*goal.facts, *goal.known, z3.Not(goal.claim)]
+    if goal.simplify:
+        formulas = [z3.simplify(f) for f in formulas]
     if goal.opaque or goal.propositional:
         formulas = opaque(formulas, quantifiers=goal.propositional)
     solver.add(*formulas)

@@ -44,9 +44,10 @@ def _marks_left(t: z3.ExprRef, seen: set[int]) -> bool:
 
 
 def instantiate(term: z3.ExprRef, req: Request, es: Entities, holes: dict[Expr, z3.ExprRef],
-                strings: dict[str, z3.ExprRef]) -> z3.ExprRef:
-    """`term` with each hole's evaluation and each marked string replaced by its symbolic term."""
+                strings: dict[str, z3.ExprRef], terms: dict[z3.ExprRef, z3.ExprRef] | None = None) -> z3.ExprRef:
+    """`term` with each hole's evaluation, each marked string and each of `terms` replaced by its symbolic term."""
     pairs = [(evaluate(h, req, es), r) for h, r in holes.items()] + [(string_val(s), t) for s, t in strings.items()]
+    pairs += list((terms or {}).items())
     out = z3.substitute(term, *pairs) if pairs else term
     if _marks_left(out, set()):
         raise AssertionError("the model used a marked part other than through its evaluation")
@@ -54,6 +55,7 @@ def instantiate(term: z3.ExprRef, req: Request, es: Entities, holes: dict[Expr, 
 
 
 def evaluate_form(x: Expr, req: Request, es: Entities, holes: dict[Expr, z3.ExprRef] | None = None,
-                  strings: dict[str, z3.ExprRef] | None = None) -> z3.ExprRef:
-    """The model's result for `x`, its holes and marked strings replaced by symbolic terms."""
-    return instantiate(evaluate(x, req, es), req, es, holes or {}, strings or {})
+                  strings: dict[str, z3.ExprRef] | None = None,
+                  terms: dict[z3.ExprRef, z3.ExprRef] | None = None) -> z3.ExprRef:
+    """The model's result for `x`, its holes, marked strings and other marked terms replaced by symbolic ones."""
+    return instantiate(evaluate(x, req, es), req, es, holes or {}, strings or {}, terms)

@@ -20,7 +20,6 @@ from typing import Callable
 import z3
 
 from proofs.harness import Goal
-from proofs.terms import opaque
 
 Steps = list[Goal]
 
@@ -55,10 +54,21 @@ def closure(goal: Goal) -> z3.BoolRef:
     return z3.ForAll(list(goal.fresh), body) if goal.fresh else body
 
 
-def glued(name: str, claim: z3.BoolRef, steps: Steps, hypotheses: list[z3.BoolRef] | None = None) -> Steps:
-    """The steps, then the glue goal: their closures (and `hypotheses`) imply `claim`, whatever the compound sequences are."""
-    *facts, goal = opaque([*(hypotheses or []), *(closure(g) for g in steps), claim])
-    return [*steps, Goal(f"{name}: from its steps", facts, goal)]
+def glued(name: str, claim: z3.BoolRef, steps: Steps, hypotheses: list[z3.BoolRef] | None = None,
+          fresh: tuple[z3.ExprRef, ...] = (), known: list[z3.BoolRef] | None = None,
+          propositional: bool = False) -> Steps:
+    """The steps, then the glue goal: under `hypotheses`, their closures imply `claim`.
+
+    A step's closure omits its `known` facts, so it holds wherever those do: they
+    must be valid, or instances of `hypotheses` (an induction hypothesis), which the
+    glue keeps as its own facts. The glue holds for any value of the compound
+    sequence terms (it only combines the steps), and for all values of `fresh`; `known` adds valid facts
+    (instances of definitions); `propositional` hides closed quantified formulas too (the glue then only
+    matches them whole).
+    """
+    return [*steps, Goal(f"{name}: from its steps", list(hypotheses or []), claim,
+                         known=[*(known or []), *(closure(g) for g in steps)], fresh=fresh, opaque=True,
+                         propositional=propositional)]
 
 
 def fresh(name: str, sort: z3.SortRef) -> z3.ExprRef:

@@ -6,8 +6,8 @@ selects, and of those only the conditions. Three steps show that this is exact:
 * scope lemmas: for every form of scope constraint (each `op` of the index, each
   dimension) and every request and store, the model evaluates the constraint to
   `ok(b)`, `b` being whether the index (`proofs.scope_index`) selects the policy;
-  an action list of any length by induction on its length (`action_list_step`,
-  with the set lemmas of `proofs.sets`), its first lengths checked outright;
+  an action list of any length by induction on its length (`proofs.membership`),
+  its first lengths checked outright;
 * `policy_is_its_scope_and_conditions`: a policy whose three constraints evaluate
   to `ok(b1)`, `ok(b2)`, `ok(b3)` evaluates to `false` unless all hold, and then
   to the value of its conditions alone (`true && conditions`);
@@ -27,16 +27,16 @@ import z3
 from proofs import render, sets
 from proofs.harness import Goal, Obligation
 from proofs.holes import evaluate_form, mark
-from proofs.logic import Lemma, Steps
+from proofs.logic import Lemma, Steps, closure
+from proofs.membership import in_list_step, in_literals
 from proofs.policy_family import REAL_AUTHORIZER, Authorize, Policy as PolicySort, scenario, symbolic_policies
 from proofs.scope_index import ENGINE_INDEX, IndexEncoding
 from spec.entities import symbolic_entities
 from spec.errors import Result, ok
-from spec.evaluator import in_entity, in_set
 from spec.expr import And, Expr, Lit, Uid
 from spec.policy import ActionInAny, Condition, Policy, Scope
 from spec.request import symbolic_request
-from spec.values import EntityUID, Value, Values, _insert, bool_value, make_set, string_of
+from spec.values import EntityUID, bool_value, string_of
 
 REQ, ES = symbolic_request("request"), symbolic_entities("entities")
 DIMENSIONS = ("principal", "action", "resource")
@@ -146,42 +146,8 @@ def _scope_lemma(dim: str, op: str, index: IndexEncoding) -> Lemma:
     return Lemma(name, (), statement, lambda: [Goal(name, [], statement, explain, prettier=prettier)])
 
 
-def _action_list_step() -> Lemma:
-    """One more entity in `action in [...]`: the loop of `make_set`, for lists of any length.
-
-    INV(s, b): every element of `s` is an entity, and `action` is `in` one of them iff `b`.
-    """
-    s, v, b = z3.Const("list.elements", Values), z3.Const("list.next", Value), z3.Bool("list.hit")
-    action = REQ.action
-
-    def in_it(e: z3.ExprRef) -> z3.BoolRef:
-        return in_entity(action, Value.uid(e), ES)
-
-    def inv(elements: z3.SeqRef, hit: z3.BoolRef) -> z3.BoolRef:
-        return z3.And(sets.fold_all(z3.BoolVal(True), elements, Value.is_entity),
-                      sets.fold_any(z3.BoolVal(False), elements, in_it) == hit)
-    grown = _insert(s, v)
-    statement = z3.Implies(z3.And(sets.KEY_INJECTIVE, inv(s, b), Value.is_entity(v)),
-                           inv(grown, z3.Or(b, in_it(v))))
-    name = "action_list_step"
-
-    def proof() -> Steps:
-        return [Goal(name, [], statement, known=[
-            sets.fold_all_iff.at(s, z3.BoolVal(True), P=Value.is_entity),
-            sets.fold_all_iff.at(grown, z3.BoolVal(True), P=Value.is_entity),
-            sets.insert_all.at(s, v, P=Value.is_entity),
-            sets.fold_any_iff.at(s, z3.BoolVal(False), P=in_it),
-            sets.fold_any_iff.at(grown, z3.BoolVal(False), P=in_it),
-            sets.insert_any.at(s, v, P=in_it), sets.key_injective_on.at(s, v)],
-            uses=(sets.fold_all_iff, sets.insert_all, sets.fold_any_iff, sets.insert_any, sets.key_injective_on),
-            propositional=True)]
-    lemma = Lemma(name, (s, v, b), statement, proof)
-    lemma.inv = inv  # type: ignore[attr-defined]
-    return lemma
-
-
 def _action_list_lemma(n: int, step: Lemma, index: IndexEncoding) -> Lemma:
-    """`action in [E1, ..., En]` evaluates to the index's selection: `step` applied n times."""
+    """`action in [E1, ..., En]` evaluates to the index's selection (`proofs.membership`, n steps)."""
     literals, entities, strings = [], [], {}
     for i in range(n):
         literal, entity, marked = _marked_uid(f"action.list{n}.{i}")
@@ -193,24 +159,12 @@ def _action_list_lemma(n: int, step: Lemma, index: IndexEncoding) -> Lemma:
     selected = index.selects_action("in", entities, REQ.action, ES)
     name = f"the action constraint `in` a list of {n} evaluates to the index's selection"
     statement = z3.Implies(sets.KEY_INJECTIVE, result == _ok_bool(selected))
-    elements, hit, known = sets.EMPTY, z3.BoolVal(False), []
-    for e in entities:
-        value = Value.entity(e)
-        known.append(step.at(elements, value, hit))
-        elements, hit = _insert(elements, value), z3.Or(hit, in_entity(REQ.action, e, ES))
-    inv = step.inv  # type: ignore[attr-defined]
-    base, reached = inv(sets.EMPTY, z3.BoolVal(False)), inv(elements, hit)
-    action_set = make_set([Value.entity(e) for e in entities])
-    final = z3.Implies(inv(Value.elems(action_set), hit), in_set(REQ.action, action_set, ES) == _ok_bool(hit))
+    steps, equation, _ = in_literals(name, REQ.action, entities, ES, step)
     explain = _explain_scope("action", "in", entities, None, result, selected)
 
     def proof() -> Steps:
-        return [Goal(f"{name}: the empty list", [], base),
-                Goal(f"{name}: each entity in turn", [sets.KEY_INJECTIVE], reached, uses=(step,),
-                     known=[base, *known], propositional=True),
-                Goal(f"{name}: a set's membership is its invariant", [], final),
-                Goal(name, [], result == _ok_bool(selected), explain, known=[reached, final],
-                     prettier=_prettier(entities))]
+        return [*steps, Goal(name, [sets.KEY_INJECTIVE], result == _ok_bool(selected), explain, known=[closure(steps[-1])],
+                             prettier=_prettier(entities), simplify=True, propositional=True)]
     return Lemma(name, (), statement, proof)
 
 
@@ -235,7 +189,7 @@ def _policy_lemma() -> Lemma:
 def goals(index: IndexEncoding = ENGINE_INDEX, authorize: Authorize = REAL_AUTHORIZER) -> Steps:
     scope_lemmas = [_scope_lemma(d, op, index) for d in ("principal", "resource") for op in SCOPE_KINDS]
     scope_lemmas += [_scope_lemma("action", op, index) for op in ("all", "==", "in")]
-    step = _action_list_step()
+    step = in_list_step(ES)
     list_lemmas = [_action_list_lemma(n, step, index) for n in range(LIST_LENGTHS_CHECKED + 1)]
     policy = _policy_lemma()
 

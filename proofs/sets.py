@@ -159,6 +159,27 @@ def _any_of_empty() -> Steps:
 any_of_empty = Lemma("any_of_empty", (), z3.Not(any_of(EMPTY, _p)), _any_of_empty, (P,))
 
 
+_Q = z3.Function("Q", Value, z3.BoolSort())
+
+
+def implies_everywhere(pred: Pred, other: Pred) -> z3.BoolRef:
+    """`pred` implies `other` of every value."""
+    x = z3.Const("sets.x", Value)
+    return z3.ForAll([x], z3.Implies(pred(x), other(x)))
+
+
+def _all_of_mono() -> Steps:
+    j = _int("all_of_mono.j")
+    q = lambda x: _Q(x)  # noqa: E731
+    return glued("all_of_mono", all_of_mono.statement, [
+        Goal("all_of_mono", [all_at(_s, _p, j), z3.Implies(_p(_s[j]), q(_s[j]))], all_at(_s, q, j), fresh=(j,))])
+
+
+all_of_mono = Lemma("all_of_mono", (_s,),
+                    z3.Implies(z3.And(all_of(_s, _p), implies_everywhere(_p, lambda x: _Q(x))), all_of(_s, lambda x: _Q(x))),
+                    _all_of_mono, (P, _Q))
+
+
 # ----- the folds of set_all and set_any -----
 
 def _fold_all_iff() -> Steps:

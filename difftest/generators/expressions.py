@@ -570,7 +570,8 @@ class ExprGen:
             self.note("action in")
             if rng.random() < 0.5:
                 return est.binary("in", est.var("action"), est.value(rng.choice(groups)))
-            return est.binary("in", est.var("action"), est.set_([est.value(g) for g in rng.sample(groups, min(2, len(groups)))]))
+            picked = rng.sample(groups, min(2, len(groups)))
+            return est.binary("in", est.var("action"), est.set_([est.value(g) for g in picked]))
         var = rng.choice(("principal", "resource"))
         types = self.env.principal if var == "principal" else self.env.resource
         if not types:
@@ -640,7 +641,8 @@ class ExprGen:
         if sets and self.chance(0.6):
             p = self.rng.choice(sets)
             return self._set_pred(p.expr, p.type, d)
-        t = SetT(self.rng.choice((LONG, STRING, EntityT(self.rng.choice(self.entity_types())) if self.entity_types() else LONG)))
+        entity = EntityT(self.rng.choice(self.entity_types())) if self.entity_types() else LONG
+        t = SetT(self.rng.choice((LONG, STRING, entity)))
         return self._set_pred(self.set_expr(t, d), t, d)
 
     def tag_test(self, d: int) -> Est:
@@ -837,12 +839,10 @@ class ExprGen:
         if op == "Record":
             return est.record({rng.choice(("a", "b", "if", "")): self.wild(d) for _ in range(rng.randint(0, 2))})
         if op == "ext":
-            name = rng.choice(("decimal", "ip", "datetime", "duration") + tuple(
-                m for m in ("lessThan", "isIpv4", "isInRange", "offset", "toDays", "toTime", "durationSince")))
-            args = [self.wild(d) for _ in range(1 if name in ("decimal", "ip", "datetime", "duration", "isIpv4", "toDays", "toTime") else 2)]
-            if name in ("decimal", "ip", "datetime", "duration") and rng.random() < 0.7:
-                args = [est.value(ext_literal(rng, name))]
-            return est.call(name, args)
+            name, arity = rng.choice(_WILD_CALLS)
+            if name in EXT_CONSTRUCTOR.values() and rng.random() < 0.7:
+                return est.call(name, [est.value(ext_literal(rng, name))])
+            return est.call(name, [self.wild(d) for _ in range(arity)])
         return est.binary(op, self.wild(d), self.wild(d))
 
     def condition(self) -> Est:
@@ -851,6 +851,13 @@ class ExprGen:
         if self.s.mode == "untyped" and self.chance(0.35):
             return self.wild(depth)
         return self.bool_expr(depth)
+
+
+_WILD_CALLS = (
+    ("decimal", 1), ("ip", 1), ("datetime", 1), ("duration", 1), ("lessThan", 2), ("isIpv4", 1), ("isInRange", 2),
+    ("offset", 2), ("toDays", 1), ("toTime", 1), ("durationSince", 2),
+)
+"""Extension calls for untyped expressions, with their arities (arguments of any type)."""
 
 
 def deep_expr(rng: random.Random, depth: int) -> Est:

@@ -7,12 +7,9 @@ with `-c` exits 1 when the input is not already formatted.
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
-from typing import Any, Callable
 
 from . import EXIT_FAILURE, EXIT_SUCCESS
-from .comments import format_with_comments
 from .diagnostics import Printer, os_error_text
 from .inputs import CliError, fail, read_text, source_name, wrapped
 
@@ -38,45 +35,11 @@ def run(ns: argparse.Namespace, printer: Printer) -> int:
 
 
 def format_text(text: str, name: str, line_width: int = 80, indent_width: int = 2) -> str:
-    """The canonical layout of a policy set's text, its comments kept."""
+    """The canonical layout of a policy set's text, its comments kept (`impl.format_cst`)."""
     from ..errors import CedarError
-    from ..parser import parse_policies_with_comments, tokenize
+    from ..format_cst import format_policies_text
 
     try:
-        policies, _comments = parse_policies_with_comments(text, name)
+        return format_policies_text(text, name, line_width, indent_width)
     except (CedarError, RecursionError) as e:
         raise wrapped(e, "cannot parse input policies") from None
-    layout = _policy_formatter(line_width, indent_width)
-    formatted = format_with_comments(text, lambda t: tokenize(t, name), policies, layout)
-    _check_meaning_kept(policies, formatted)
-    return formatted
-
-
-def _check_meaning_kept(policies: list[Any], formatted: str) -> None:
-    """Refuse to print a layout that reads back differently (Rust's formatter checks this too)."""
-    from ..errors import CedarError
-    from ..parser import parse_policies
-
-    try:
-        again = parse_policies(formatted, "<formatted>")
-    except (CedarError, RecursionError) as e:
-        raise fail("internal error: the formatter produced text that does not parse", str(e)) from None
-    if again != list(policies):
-        raise fail("internal error: the formatter changed the meaning of a policy",
-                   help="please report this input; the file was left unchanged")
-
-
-def _policy_formatter(line_width: int, indent_width: int) -> Callable[[Any], str]:
-    """One policy -> its comment-free layout, from the engine's formatter (`impl.format`)."""
-    try:
-        from ..format import format_policy
-    except ImportError:
-        raise fail("the policy formatter is not available in this build (module `impl.format` is missing)") from None
-    params = inspect.signature(format_policy).parameters
-    options: dict[str, int] = {}
-    for key, value, default in (("line_width", line_width, 80), ("indent_width", indent_width, 2)):
-        if key in params:
-            options[key] = value
-        elif value != default:
-            raise fail(f"this build's formatter has a fixed layout: `--{key.replace('_', '-')}` must be {default}")
-    return lambda policy: format_policy(policy, **options)

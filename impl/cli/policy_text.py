@@ -36,6 +36,27 @@ def policy_text(p: Policy) -> str:
     return "\n".join(lines)
 
 
+def policy_display(p: Policy) -> str:
+    """Multi-line text, as Rust's `Display` of a policy it holds as an AST (`ast::TemplateBody`),
+    which `cedar translate-policy --direction json-to-cedar` prints: annotations sorted by key,
+    one scope constraint per line, and all conditions as one `when` expression (`unless { e }`
+    read as `!e`, folded to the right: `c1 && (c2 && c3)`)."""
+    lines = [f'@{k}("{escape_debug(v or "")}")' for k, v in sorted(p.annotations)]
+    if p.action.op == "all":
+        action = "action"
+    elif p.action.op == "==":
+        action = f"action == {_uid(p.action.entities[0])}"
+    else:
+        action = "action in [" + ",".join(_uid(e) for e in p.action.entities) + "]"
+    head = f"{p.effect}(\n  {_scope('principal', p.principal)},\n  {action},\n  {_scope('resource', p.resource)}\n)"
+    body: Any = None
+    for cond in reversed(p.conditions):
+        e = cond.body if cond.kind == "when" else UnaryApp("!", cond.body)
+        body = e if body is None else And(e, body)
+    lines.append(head + (f" when {{\n  {expr_text(body)}\n}};" if body is not None else ";"))
+    return "\n".join(lines)
+
+
 def _entity(e: Any) -> str:
     return e.name if isinstance(e, Slot) else _uid(e)
 

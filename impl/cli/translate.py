@@ -31,14 +31,15 @@ def translate_policy(ns: argparse.Namespace, printer: Printer) -> int:
 
 
 def _to_cedar(ps: Any) -> str:
-    """Static policies sorted by id, then templates sorted by id (Rust: `PolicySet::to_cedar`)."""
-    from ..format import format_policies
+    """Static policies sorted by id, then templates sorted by id, each as Rust displays a policy
+    read from JSON, separated by blank lines (Rust: `PolicySet::to_cedar`)."""
+    from .policy_text import policy_display
 
     if ps.links:
         raise fail("Unable to translate policy set containing template linked policies.")
     statics = [p for _, p in sorted(ps.static_policies.items())]
     templates = [t for _, t in sorted(ps.templates.items())]
-    return format_policies(statics + templates).rstrip("\n")
+    return "\n\n".join(policy_display(p) for p in statics + templates)
 
 
 def compact_json(obj: Any) -> str:

@@ -193,7 +193,8 @@ def parse_duration(s: str) -> Duration:
     total = 0
     for quantity, unit in zip(m.groups(), _UNIT_MS):
         if quantity is not None:
-            if len(quantity.lstrip("0")) > 20:
+            quantity = quantity.lstrip("0") or "0"  # `int()` refuses thousands of digits, even zeros
+            if len(quantity) > 20:
                 raise _overflow(s)
             total += int(quantity) * unit
     if s.startswith("-"):

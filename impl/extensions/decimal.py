@@ -58,7 +58,8 @@ def parse_decimal(s: str) -> Decimal:
     sign, whole, frac = m.groups()
     if len(frac) > DIGITS:
         raise EvaluationError(ErrorKind.EXTENSION_ERROR, f"too many digits after the decimal in `{s}`; at most {DIGITS} digits are supported")
-    if len(whole.lstrip("0")) > 19:  # cannot fit; also keeps `int()` away from huge strings
+    whole = whole.lstrip("0") or "0"  # `int()` refuses thousands of digits, even zeros
+    if len(whole) > 19:  # cannot fit
         raise EvaluationError(ErrorKind.EXTENSION_ERROR, f"overflow when converting `{s}` to decimal; {_HELP}")
     magnitude = int(whole) * _SCALE + int(frac) * 10 ** (DIGITS - len(frac))
     value = -magnitude if sign else magnitude

@@ -10,35 +10,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import Loc, ParseError, Source
 
 
-class Token:
+class Token(NamedTuple):
     """A token: its type (a terminal of `policy.lark`), text and `[start, end)` offsets.
 
-    Lighter than lark's own `Token`; it has the attributes lark's LALR parser reads.
+    A tuple, because a policy set has tens of thousands of them and a tuple is the
+    cheapest object Python builds.
     """
 
-    __slots__ = ("type", "value", "start", "end")
-    line = column = end_line = end_column = None  # lark reads these; positions come from offsets
-
-    def __init__(self, type: str, value: str, start: int, end: int) -> None:
-        self.type = type
-        self.value = value
-        self.start = start
-        self.end = end
-
-    @property
-    def start_pos(self) -> int:
-        return self.start
-
-    @property
-    def end_pos(self) -> int:
-        return self.end
-
-    def __repr__(self) -> str:
-        return f"Token({self.type}, {self.value!r})"
+    type: str
+    value: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,20 +61,25 @@ DESCRIPTIONS = {**{v: f"`{k}`" for k, v in KEYWORDS.items()}, **{v: f"`{k}`" for
 # Rust's `\s`: the Unicode White_Space property (Python's `\s` also matches \x1c-\x1f).
 _WS = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
+# One match per token: (its leading whitespace, the token, a character no token starts with).
+# Matches are contiguous up to trailing whitespace, so offsets follow from the lengths.
 _TOKEN_RE = re.compile(
-    rf"""
-     (?P<WS>[{_WS}]+)
-    |(?P<COMMENT>//[^\n\r]*)
-    |(?P<IDENT>[_a-zA-Z][_a-zA-Z0-9]*)
-    |(?P<NUMBER>[0-9]+)
-    |(?P<STR>"(?:\\.|[^"\\])*")
-    |(?P<SLOT>\?[_a-zA-Z][_a-zA-Z0-9]*)
-    |(?P<OP>::|==|!=|<=|>=|\|\||&&|[@.,;:(){{}}\[\]<>+\-*/%!=])
-    """,
+    rf"""([{_WS}]*)(?:(
+     [_a-zA-Z][_a-zA-Z0-9]*
+    |//[^\n\r]*
+    |::|==|!=|<=|>=|\|\||&&|[@.,;:(){{}}\[\]<>+\-*/%!=]
+    |"(?:\\.|[^"\\])*"
+    |[0-9]+
+    |\?[_a-zA-Z][_a-zA-Z0-9]*
+    )|([^{_WS}]))""",
     re.VERBOSE,
 )
 
 _SLOTS = {"?principal": "PRINCIPAL_SLOT", "?resource": "RESOURCE_SLOT"}
+_TYPES = {**KEYWORDS, **PUNCTUATION, **_SLOTS}  # token text -> type, where the text decides it
+# Otherwise the first character decides (`/` alone is in `_TYPES`, `//...` is a comment).
+_TYPE_BY_FIRST = {**{c: "IDENT" for c in "_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+                  **{c: "NUMBER" for c in "0123456789"}, '"': "STR", "?": "OTHER_SLOT", "/": "COMMENT"}
 
 
 def tokenize(text: str, name: str = "<input>") -> tuple[list[Token], list[Comment]]:
@@ -95,27 +87,22 @@ def tokenize(text: str, name: str = "<input>") -> tuple[list[Token], list[Commen
     tokens: list[Token] = []
     comments: list[Comment] = []
     append = tokens.append
-    match = _TOKEN_RE.match
-    keywords = KEYWORDS
-    pos, n = 0, len(text)
-    while pos < n:
-        m = match(text, pos)
-        if m is None:
-            raise _bad_character(text, name, pos)
-        kind = m.lastgroup
-        end = m.end()
-        value = m.group()
-        if kind == "IDENT":
-            append(Token(keywords.get(value, "IDENT"), value, pos, end))
-        elif kind == "OP":
-            append(Token(PUNCTUATION[value], value, pos, end))
-        elif kind == "STR" or kind == "NUMBER":
-            append(Token(kind, value, pos, end))
-        elif kind == "SLOT":
-            append(Token(_SLOTS.get(value, "OTHER_SLOT"), value, pos, end))
-        elif kind == "COMMENT":
-            comments.append(Comment(value, pos, end))
-        pos = end
+    new = tuple.__new__
+    type_of = _TYPES.get
+    by_first = _TYPE_BY_FIRST
+    pos = 0
+    for space, value, bad in _TOKEN_RE.findall(text):
+        start = pos + len(space)
+        pos = start + len(value)
+        kind = type_of(value)
+        if kind is None:
+            if bad:
+                raise _bad_character(text, name, start)
+            kind = by_first[value[0]]
+            if kind == "COMMENT":
+                comments.append(Comment(value, start, pos))
+                continue
+        append(new(Token, (kind, value, start, pos)))
     return tokens, comments
 
 

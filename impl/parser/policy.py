@@ -20,24 +20,26 @@ from pathlib import Path
 from typing import Any, Callable
 
 from lark import Lark
-from lark.lexer import Lexer
-from lark.parsers.lalr_analysis import Shift
 
 from ..ast import (
     ActionConstraint, And, BinaryApp, Condition, ExtCall, GetAttr, HasAttr, If, Is, Like, Lit, Or,
     Policy, RecordLit, ScopeConstraint, SetLit, Slot, UnaryApp, Var,
 )
 from ..errors import Loc, ParseError, Source
+from ..gc_pause import paused_gc
 from ..values import EntityUID
 from . import extension_names
+from .lalr import Driver, NoAction, TokenList
 from .lexer import DESCRIPTIONS, Comment, Token, tokenize
 from .strings import unescape, unescape_pattern
 
 MAX_DEPTH = 1000
-"""Deepest expression nesting accepted (AST depth); deeper input is a `ParseError`.
+"""Expression nesting (AST depth) every consumer of the AST handles in full, recursing if it
+needs to (tools size Python's recursion limit from it).
 
-Rust itself overflows its stack a little beyond this (about 600 nested parentheses),
-and every consumer of the AST may recurse to this depth."""
+The parser itself takes any depth, as Rust's does: how deep is too deep is the consumer's
+call, as in Rust. The evaluator reports "recursion limit reached" where Rust does, the
+validator a `too_deep` error, and writers of JSON or text a `CedarError`."""
 
 I64_MAX = 2**63 - 1
 U64_MAX = 2**64 - 1
@@ -47,6 +49,9 @@ RESERVED = frozenset({"true", "false", "if", "then", "else", "in", "is", "has", 
 RESERVED_NAMESPACE = "__cedar"
 
 VARIABLES = frozenset({"PRINCIPAL", "ACTION", "RESOURCE", "CONTEXT"})
+_new_tuple = tuple.__new__  # `_new_tuple(Loc, (source, start, end))`: a `Loc` without a Python-level call
+_EXPRESSIONS = frozenset({Lit, Var, Slot, If, And, Or, UnaryApp, BinaryApp, GetAttr, HasAttr, Like, Is, SetLit,
+                          RecordLit, ExtCall})
 _REL_OPS = {"LT": "<", "LE": "<=", "GE": ">=", "GT": ">", "NE": "!=", "EQEQ": "==", "IN": "in"}
 
 
@@ -181,23 +186,27 @@ class _Builder:
         self.source = Source("", "<input>")
         self.policy_count = 0
         self.slots: list[Slot] = []
+        self.entity_uids: dict[tuple[Any, str], EntityUID] = {}
 
     def reset(self, source: Source, first_policy: int = 0) -> None:
         self.source = source
         self.policy_count = first_policy
         self.slots = []
+        self.entity_uids = {}
 
     def loc(self, start: int, end: int) -> Loc:
-        return Loc(self.source, start, end)
+        return _new_tuple(Loc, (self.source, start, end))
 
     def span(self, first: Any, last: Any) -> Loc:
-        return Loc(self.source, _start(first), _end(last))
+        return _new_tuple(Loc, (self.source, _start(first), _end(last)))
 
     # ------------------------------------------------------------ conversions (Rust `ExprOrSpecial`)
 
     def expr(self, x: Any) -> Any:
         """`x` as an expression (Rust `into_expr`)."""
         cls = x.__class__
+        if cls in _EXPRESSIONS:
+            return x
         if cls is _Var:
             return Var(x.name, self.loc(x.start, x.end))
         if cls is _Str:
@@ -307,6 +316,11 @@ class _Builder:
         return c
 
     def variable_def(self, c: list[Any]) -> _VarDef:
+        var = c[0]
+        if len(c) == 1:
+            return _VarDef(var, None, None, None, var.start, var.end)
+        if len(c) == 2 and c[1][0] == "rel":
+            return _VarDef(var, None, None, c[1], var.start, _end(c[1][2]))
         type_annotation = is_type = rel = None
         for part in c[1:]:
             kind = part[0]
@@ -694,7 +708,8 @@ class _Builder:
 
     def num_lit(self, c: list[Token]) -> _Num:
         t = c[0]
-        value = int(t.value)
+        digits = t.value.lstrip("0")  # `int()` refuses thousands of digits; more than 20 cannot fit anyway
+        value = int(digits) if 0 < len(digits) <= 20 else (0 if not digits else U64_MAX + 1)
         if value > U64_MAX:
             raise _Fail(f"integer literal `{t.value}` is too large", t.start, t.end,
                         help=f"the largest Long is {I64_MAX}")
@@ -720,15 +735,22 @@ class _Builder:
         return _Name(tuple(self.ident(t) for t in p.tokens), p.start, p.end)
 
     def ref_one(self, c: list[Token]) -> Lit:
-        return self.entity_ref([c[0]], c[1], c[0].start)
+        head, eid = c
+        uid = self.entity_uids.get((head.value, eid.value))  # policy sets repeat their entities
+        if uid is None:
+            uid = self.entity_uids[(head.value, eid.value)] = self.entity_uid([head], eid)
+        return Lit(uid, self.loc(head.start, eid.end))
 
     def ref_path(self, c: list[Any]) -> Lit:
-        return self.entity_ref(c[0].tokens, c[1], c[0].start)
+        path, eid = c
+        key = (tuple(t.value for t in path.tokens), eid.value)
+        uid = self.entity_uids.get(key)
+        if uid is None:
+            uid = self.entity_uids[key] = self.entity_uid(path.tokens, eid)
+        return Lit(uid, self.loc(path.start, eid.end))
 
-    def entity_ref(self, path: list[Token], eid: Token, start: int) -> Lit:
-        type_name = self.name_of(path)
-        uid = EntityUID(type_name, self.unescaped(_Str(eid.value[1:-1], eid.start, eid.end)))
-        return Lit(uid, self.loc(start, eid.end))
+    def entity_uid(self, path: list[Token], eid: Token) -> EntityUID:
+        return EntityUID(self.name_of(path), self.unescaped(_Str(eid.value[1:-1], eid.start, eid.end)))
 
     def entity_record(self, c: list[Any]) -> Any:
         raise _Fail("invalid entity literal: an entity literal is written `Type::\"id\"`", _start(c[0]), c[-1].end)
@@ -785,116 +807,36 @@ def extended_has(target: Any, attrs: list[str], loc: Loc | None) -> Any:
 # ---------------------------------------------------------------- the parser
 
 
-class _TokenList(Lexer):
-    """Lets lark build its tables around our own tokens (`lexer.tokenize`)."""
-
-    def __init__(self, lexer_conf: Any) -> None:
-        pass
-
-    def lex(self, data: list[Token]) -> Any:  # type: ignore[override]
-        return iter(data)
-
-
-class _SyntaxError(Exception):
-    """No parse action for `token` (None at the end of the input) in the current state."""
-
-    def __init__(self, token: Token | None, expected: list[str]) -> None:
-        super().__init__("syntax error")
-        self.token, self.expected = token, expected
-
-
-class _Driver:
-    """The LALR loop over lark's parse table, with plain-string keys and prepared reductions.
-
-    Same automaton and callbacks as `Lark.parse`, about twice as fast: lark's own
-    loop hashes grammar objects on every reduction.
-    """
-
-    def __init__(self, lark: Lark) -> None:
-        parser = lark.parser.parser.parser  # ParsingFrontend -> LALR_Parser -> _Parser
-        table = parser.parse_table
-        self.states: dict[int, dict[str, Any]] = {}
-        for state, actions in table.states.items():
-            row: dict[str, Any] = {}
-            for symbol, (action, arg) in actions.items():
-                if action is Shift:
-                    row[str(symbol)] = arg
-                elif arg.options.expand1 and not arg.alias and len(arg.expansion) == 1:
-                    row[str(symbol)] = (1, None, str(arg.origin.name))  # `?rule` with one child: pass it up
-                else:
-                    row[str(symbol)] = (len(arg.expansion), parser.callbacks[arg], str(arg.origin.name))
-            self.states[state] = row
-        self.start_states = dict(table.start_states)
-        self.end_states = dict(table.end_states)
-
-    def parse(self, tokens: list[Token], start: str) -> Any:
-        states = self.states
-        state_stack = [self.start_states[start]]
-        value_stack: list[Any] = []
-        push_state, push_value = state_stack.append, value_stack.append
-        for tok in tokens:
-            ttype = tok.type
-            while True:
-                act = states[state_stack[-1]].get(ttype)
-                if act.__class__ is int:
-                    push_state(act)
-                    push_value(tok)
-                    break
-                if act is None:
-                    raise _SyntaxError(tok, self._expected(state_stack[-1]))
-                n, callback, origin = act
-                if callback is None:
-                    del state_stack[-1]
-                    push_state(states[state_stack[-1]][origin])
-                    continue
-                if n:
-                    args = value_stack[-n:]
-                    del value_stack[-n:]
-                    del state_stack[-n:]
-                else:
-                    args = []
-                push_value(callback(args))
-                push_state(states[state_stack[-1]][origin])
-        end_state = self.end_states[start]
-        while True:
-            act = states[state_stack[-1]].get("$END")
-            if act is None or act.__class__ is int:
-                raise _SyntaxError(None, self._expected(state_stack[-1]))
-            n, callback, origin = act
-            if callback is None:
-                del state_stack[-1]
-                push_state(states[state_stack[-1]][origin])
-                if state_stack[-1] == end_state:
-                    return value_stack[-1]
-                continue
-            if n:
-                args = value_stack[-n:]
-                del value_stack[-n:]
-                del state_stack[-n:]
-            else:
-                args = []
-            push_value(callback(args))
-            push_state(states[state_stack[-1]][origin])
-            if state_stack[-1] == end_state:
-                return value_stack[-1]
-
-    def _expected(self, state: int) -> list[str]:
-        return [sym for sym in self.states[state] if sym.isupper() or sym == "$END"]
-
-
 _lock = threading.Lock()
-_driver: _Driver | None = None
+_driver: Driver | None = None
 _builder = _Builder()
 
 
-def _parser() -> _Driver:
+def _parser() -> Driver:
     global _driver
     if _driver is None:
         grammar = (Path(__file__).parent / "policy.lark").read_text()
-        lark = Lark(grammar, parser="lalr", lexer=_TokenList, start=["policies", "policy", "expr"],
-                    transformer=_builder, maybe_placeholders=False)
-        _driver = _Driver(lark)
+        lark = Lark(grammar, parser="lalr", lexer=TokenList, start=["policies", "policy", "expr"],
+                    maybe_placeholders=False)
+        _driver = Driver(lark, _builder)
     return _driver
+
+
+_tree_driver: Driver | None = None
+
+
+def parse_tree(tokens: list[Token]) -> Any:
+    """The concrete syntax tree of a policy set, for the formatter (which prints what the author
+    wrote: parentheses, `["a"]`, string escapes). Lark `Tree`s named after the rules and aliases
+    of `policy.lark`, with our tokens as leaves and `_`-named tokens dropped. The tokens must
+    be of a policy set that `parse_policies` accepts."""
+    global _tree_driver
+    with _lock:
+        if _tree_driver is None:
+            grammar = (Path(__file__).parent / "policy.lark").read_text()
+            _tree_driver = Driver(Lark(grammar, parser="lalr", lexer=TokenList, start="policies",
+                                        maybe_placeholders=False))
+        return _tree_driver.parse(tokens, "policies")
 
 
 _IDENTIFIER_TERMINALS = frozenset({"IDENT", "TRUE", "FALSE", "IF", "PERMIT", "FORBID", "WHEN", "UNLESS", "IN", "HAS",
@@ -917,7 +859,7 @@ def _describe_expected(expected: list[str]) -> str | None:
 def _to_parse_error(e: Exception, source: Source, tokens: list[Token]) -> ParseError:
     if isinstance(e, _Fail):
         return ParseError(e.message, Loc(source, e.start, max(e.end, e.start)), help=e.help)
-    assert isinstance(e, _SyntaxError)
+    assert isinstance(e, NoAction)
     tok = e.token
     if tok is None:
         end = len(source.text)
@@ -933,6 +875,55 @@ def _run(tokens: list[Token], source: Source, start: str, first_policy: int = 0)
     return driver.parse(tokens, start)
 
 
+def _run_by_shape(tokens: list[Token], source: Source) -> list[Policy] | None:
+    """`_run(tokens, source, "policies")` one policy at a time, or None if the last policy has no `;`.
+
+    `;` ends a policy and appears nowhere else, so a policy set is the policies
+    between its `;`s, each parsed from the `policy` rule. Large sets repeat a few
+    shapes (sequences of token types) many times: a shape's parse is recorded the
+    first time, replayed the next times, and compiled once it is seen to recur
+    (`Driver.replay`, `Driver.compile`). Errors are for the caller to report with `_run`.
+    """
+    driver = _parser()
+    _builder.reset(source)
+    types = [t[0] for t in tokens]
+    shapes: dict[tuple[str, ...], _Shape] = {}
+    policies: list[Policy] = []
+    start, count = 0, len(types)
+    while start < count:
+        try:
+            end = types.index("SEMI", start) + 1
+        except ValueError:
+            return None
+        shape = tuple(types[start:end])
+        known = shapes.get(shape)
+        if known is None:
+            trace: list[Any] = []
+            policies.append(driver.parse(tokens[start:end], "policy", trace))
+            shapes[shape] = _Shape(trace)
+        elif known.compiled is not None:
+            policies.append(known.compiled(tokens, start))
+        else:
+            known.replays += 1
+            if known.replays == _COMPILE_AFTER:
+                known.compiled = driver.compile(known.trace)
+            policies.append(driver.replay(known.trace, tokens, start))
+        start = end
+    return policies
+
+
+_COMPILE_AFTER = 3  # replays of a shape before it is compiled (compiling costs a few replays)
+
+
+class _Shape:
+    __slots__ = ("trace", "replays", "compiled")
+
+    def __init__(self, trace: list[Any]) -> None:
+        self.trace = trace
+        self.replays = 0
+        self.compiled: Callable[[list[Token], int], Policy] | None = None
+
+
 def parse_policies(text: str, name: str = "<input>") -> list[Policy]:
     """Every policy and template in `text`, named `policy0`, `policy1`, ... in file order."""
     policies, _comments = parse_policies_with_comments(text, name)
@@ -942,14 +933,19 @@ def parse_policies(text: str, name: str = "<input>") -> list[Policy]:
 def parse_policies_with_comments(text: str, name: str = "<input>") -> tuple[list[Policy], list[Comment]]:
     """`parse_policies`, plus the comments (with offsets) for tools that print them back."""
     source = Source(text, name)
-    tokens, comments = tokenize(text, name)
-    with _lock:
-        try:
-            policies = _run(tokens, source, "policies")
-        except (_Fail, _SyntaxError) as e:
-            first = _to_parse_error(e, source, tokens)
-            raise _all_errors(tokens, source, first) from None
-    _check_depth(policies, len(tokens), source)
+    with paused_gc():
+        tokens, comments = tokenize(text, name)
+        with _lock:
+            try:
+                try:
+                    policies = _run_by_shape(tokens, source)
+                except (_Fail, NoAction):
+                    policies = None
+                if policies is None:
+                    policies = _run(tokens, source, "policies")
+            except (_Fail, NoAction) as e:
+                first = _to_parse_error(e, source, tokens)
+                raise _all_errors(tokens, source, first) from None
     return policies, comments
 
 
@@ -960,9 +956,8 @@ def parse_policy(text: str, name: str = "<input>", policy_id: str = "policy0") -
     with _lock:
         try:
             policy = _run(tokens, source, "policy")
-        except (_Fail, _SyntaxError) as e:
+        except (_Fail, NoAction) as e:
             raise _to_parse_error(e, source, tokens) from None
-    _check_depth([policy], len(tokens), source)
     if policy.id != policy_id:
         policy = _with_id(policy, policy_id)
     return policy
@@ -977,12 +972,10 @@ def parse_expr(text: str, name: str = "<input>") -> Any:
             result = _run(tokens, source, "expr")
             expr = _builder.expr(result)
             slots = list(_builder.slots)
-        except (_Fail, _SyntaxError) as e:
+        except (_Fail, NoAction) as e:
             raise _to_parse_error(e, source, tokens) from None
     if slots:
         raise ParseError(f"found template slot {slots[0].name} in an expression", slots[0].loc)
-    if len(tokens) > MAX_DEPTH and expr_depth(expr) > MAX_DEPTH:
-        raise _too_deep(expr, source)
     return expr
 
 
@@ -1015,25 +1008,11 @@ def _all_errors(tokens: list[Token], source: Source, first: ParseError) -> Parse
 def _collect(chunk: list[Token], source: Source, index: int, errors: list[ParseError]) -> None:
     try:
         _run(chunk, source, "policy", index)
-    except (_Fail, _SyntaxError) as e:
+    except (_Fail, NoAction) as e:
         errors.append(_to_parse_error(e, source, chunk))
 
 
-# ---------------------------------------------------------------- nesting depth
-
-
-def expr_depth(expr: Any) -> int:
-    """The nesting depth of an expression, computed without recursion."""
-    deepest = 0
-    stack = [(expr, 1)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        e, d = pop()
-        if d > deepest:
-            deepest = d
-        for child in children(e):
-            push((child, d + 1))
-    return deepest
+# ---------------------------------------------------------------- sub-expressions
 
 
 def children(e: Any) -> tuple[Any, ...]:
@@ -1057,18 +1036,3 @@ _CHILDREN: dict[type, Callable[[Any], tuple[Any, ...]]] = {
     RecordLit: lambda e: tuple(v for _k, v in e.fields),
     ExtCall: lambda e: e.args,
 }
-
-
-def _check_depth(policies: list[Policy], token_count: int, source: Source) -> None:
-    if token_count <= MAX_DEPTH:  # depth never exceeds the number of tokens
-        return
-    for p in policies:
-        for cond in p.conditions:
-            if expr_depth(cond.body) > MAX_DEPTH:
-                raise _too_deep(cond.body, source)
-
-
-def _too_deep(expr: Any, source: Source) -> ParseError:
-    loc = expr.loc if expr.loc is not None else Loc(source, 0, 0)
-    return ParseError(f"expression nested too deeply (more than {MAX_DEPTH} levels)", loc,
-                      help="simplify the expression or split it into several conditions")

@@ -56,12 +56,17 @@ def load_json_text(text: str, name: str = "<schema>") -> Any:
             out[key] = value
         return out
 
+    def constant(c: str) -> Any:
+        raise ValueError(f"`{c}` is not valid JSON")
+
     try:
-        return json.loads(text, object_pairs_hook=no_duplicates)
+        return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=constant)
     except json.JSONDecodeError as e:
         raise SchemaError(f"invalid JSON: {e.msg}", Loc(source, e.pos, min(e.pos + 1, len(text)))) from None
     except RecursionError:
         raise SchemaError("the JSON schema is nested too deeply") from None
+    except ValueError as e:  # `NaN`, or an integer with thousands of digits
+        raise SchemaError(f"invalid JSON: {e}") from None
 
 
 def _key_path(path: str, key: str) -> str:

@@ -83,17 +83,22 @@ class Schema:
     @classmethod
     def from_str(cls, text: str, name: str = "<schema>") -> "Schema":
         """Read the Cedar schema syntax; `SchemaError` (with line:column) if malformed or ill-formed."""
+        from ..arguments import text_argument
+        from ..errors import SchemaError
         from .cedar_syntax import parse_cedar_schema
 
-        return cls.from_fragment(parse_cedar_schema(text, name))
+        return cls.from_fragment(parse_cedar_schema(text_argument(text, "schema text", SchemaError, name), name))
 
     @classmethod
     def from_json(cls, value: Any, name: str = "<schema>") -> "Schema":
         """Read the JSON schema format, given as JSON text or as parsed JSON; errors name a JSON path."""
+        from ..arguments import json_argument, text_argument
+        from ..errors import SchemaError
         from .json_form import load_json_text, parse_json_schema
 
-        if isinstance(value, (str, bytes)):
-            value = load_json_text(value.decode() if isinstance(value, bytes) else value, name)
+        if isinstance(value, (str, bytes, bytearray, memoryview)):
+            value = load_json_text(text_argument(value, "JSON schema", SchemaError, name), name)
+        json_argument(value, "JSON schema", SchemaError)  # Python data, and Rust's nesting limit
         return cls.from_fragment(parse_json_schema(value))
 
     # ---------------------------------------------------------------- writing

@@ -216,7 +216,28 @@ class SingleEnvChecker:
         return lub, c_then & c_else, ok_test and ok_then and ok_else
 
     def check_and(self, e: And, prior: frozenset) -> Answer:
-        tl, cl, ok_left = self.expect(e.left, prior, (BOOL,))
+        return self.check_chain(e, prior, SingleEnvChecker.and_step)
+
+    def check_or(self, e: Or, prior: frozenset) -> Answer:
+        return self.check_chain(e, prior, SingleEnvChecker.or_step)
+
+    def check_chain(self, e: And | Or, prior: frozenset,
+                    step: Callable[["SingleEnvChecker", And | Or, frozenset, Answer], Answer]) -> Answer:
+        """`((a && b) && c) && ...` (or `||`) walked up its left spine with a loop, not recursion, so
+        a chain of any length checks (each node's left operand has the node's own `prior`)."""
+        spine = [e]
+        while spine[-1].left.__class__ is e.__class__:
+            spine.append(spine[-1].left)  # type: ignore[arg-type]
+        answer = self.expect(spine[-1].left, prior, (BOOL,))
+        for node in reversed(spine):
+            if node is not spine[-1]:
+                ty, caps, ok = answer  # as `expect` would pass the inner node's answer on (always a Bool type)
+                answer = (None, NO_CAPS, False) if ty is None else (ty, caps if ok else NO_CAPS, ok)
+            answer = step(self, node, prior, answer)
+        return answer
+
+    def and_step(self, e: And, prior: frozenset, left: Answer) -> Answer:
+        tl, cl, ok_left = left
         if tl == FALSE:
             return FALSE, NO_CAPS, ok_left
         tr, cr, ok_right = self.expect(e.right, prior | cl, (BOOL,))
@@ -231,8 +252,8 @@ class SingleEnvChecker:
             return tr, cr, ok  # Rust keeps only the right operand's capabilities here
         return BOOL, cl | cr, ok
 
-    def check_or(self, e: Or, prior: frozenset) -> Answer:
-        tl, cl, ok_left = self.expect(e.left, prior, (BOOL,))
+    def or_step(self, e: Or, prior: frozenset, left: Answer) -> Answer:
+        tl, cl, ok_left = left
         if tl == TRUE:
             return TRUE, cl, ok_left
         tr, cr, ok_right = self.expect(e.right, prior, (BOOL,))

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
+from ..arguments import text_argument
 from ..ast import Policy, ScopeConstraint, Slot
+from ..errors import PolicySetError, SchemaError
 from ..parser import MAX_DEPTH
 from ..schema.model import Schema
 from .result import ValidationError, ValidationResult, ValidationWarning, make_error, make_warning
@@ -115,14 +117,18 @@ def validate(policies: Any, schema: Any) -> ValidationResult:
 def _as_schema(schema: Any) -> Schema:
     if isinstance(schema, Schema):
         return schema
+    if isinstance(schema, (bytes, bytearray, memoryview)):
+        schema = text_argument(schema, "schema text", SchemaError)
     if isinstance(schema, str) and not schema.lstrip().startswith("{"):
         return Schema.from_str(schema)
+    if not isinstance(schema, (str, dict)):
+        raise SchemaError(f"expected a schema as a Schema, Cedar text or JSON, got {type(schema).__name__}")
     return Schema.from_json(schema)
 
 
 def _as_policies(policies: Any) -> tuple[list[Policy], list[tuple[str, Policy, tuple]]]:
     """Static policies and templates (to typecheck), and template links (id, linked policy, slot values)."""
-    if isinstance(policies, str):
+    if isinstance(policies, (str, bytes, bytearray, memoryview)):
         from ..policyset import PolicySet
 
         policies = PolicySet.from_str(policies)
@@ -140,5 +146,13 @@ def _as_policies(policies: Any) -> tuple[list[Policy], list[tuple[str, Policy, t
                 links.append((pid, p, tuple(link.values)))
         return static, links
     if isinstance(policies, dict):
-        return list(policies.values()), []
-    return list(policies), []
+        listed = list(policies.values())
+    elif isinstance(policies, Iterable):
+        listed = list(policies)
+    else:
+        raise PolicySetError(f"expected policies as a PolicySet, Cedar text or a list of policies, "
+                             f"got {type(policies).__name__}")
+    for p in listed:
+        if not isinstance(p, Policy):
+            raise PolicySetError(f"expected a Policy, got {type(p).__name__}")
+    return listed, []

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from impl.cli.comments import format_with_comments
-from impl.parser import parse_policies, parse_policies_with_comments, tokenize
+from impl.parser import parse_policies, parse_policies_with_comments
 
 from .conftest import FIXTURES, HANDWRITTEN, flat
 
@@ -96,18 +95,10 @@ def test_stdin_and_parse_errors(cedar):
     assert r.code == 1 and "cannot parse input policies" in flat(r.out)
 
 
-def _stand_in_layout(policy) -> str:
-    """A fixed layout standing in for the engine's formatter, to pin comment placement on its own."""
-    from impl.cli.policy_text import policy_text
-
-    return policy_text(policy).replace("(principal, ", "(\n  principal,\n  ").replace(", resource)", ",\n  resource\n)")
-
-
-def test_comment_placement_leading_trailing_and_end_of_file():
-    text = "// lead\npermit(principal, // p\n action, resource) when { 1 + // e\n 2 == 3 };\n// end\n"
-    policies, _ = parse_policies_with_comments(text)
-    out = format_with_comments(text, tokenize, policies, _stand_in_layout)
-    assert out == ("// lead\npermit(\n  principal, // p\n  action,\n  resource\n) when { (1 + // e\n  2) == 3 };\n"
-                   "// end\n")
-    again, _ = parse_policies_with_comments(out)
-    assert format_with_comments(out, tokenize, again, _stand_in_layout) == out
+def test_width_and_indent_options_change_the_layout(cedar, tmp_path):
+    src = tmp_path / "w.cedar"
+    src.write_text('permit(principal == User::"alice", action, resource) when { context.a && context.b };')
+    r = cedar("format", "-p", src, "--line-width", "20", "--indent-width", "4")
+    assert r.code == 0
+    assert r.out == ('permit (\n    principal ==\n        User::"alice",\n    action,\n    resource\n)\n'
+                     "when\n{\n    context.a &&\n    context.b\n};\n")

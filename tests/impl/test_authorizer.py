@@ -15,16 +15,20 @@ from impl.authorizer import (
     Decision,
     Request,
     Response,
+    as_request,
     is_authorized,
 )
 from impl.entities import Entities, Entity
-from impl.errors import ErrorKind, EvaluationError, RequestError
+from impl.errors import ErrorKind, EvaluationError, PolicySetError, RequestError
 from impl.evaluator import Env, compile_expr
 from impl.extensions import EXTENSION_FUNCTIONS
 from impl.policy_index import PolicyIndex
 from impl.policyset import PolicySet
+from impl.request import validate_request
 from impl.schema import Schema
 from impl.values import EntityUID, Record
+
+from tests.corpus import corpus_tests, handwritten_tests
 
 from .cedar_oracle import cedarpy
 
@@ -293,5 +297,93 @@ def test_policies_given_as_bytes_or_a_list() -> None:
     assert decide(text.encode()).allowed  # type: ignore[arg-type]
     assert is_authorized(REQUEST, PolicySet.from_str(text).policies, ENTITIES).allowed
     assert is_authorized(REQUEST, list(PolicySet.from_str(text)), ENTITIES).allowed
-    with pytest.raises(TypeError):
+    with pytest.raises(PolicySetError, match="expected a Policy, got int"):
         is_authorized(REQUEST, [1], ENTITIES)
+
+
+# ---------------------------------------------------------------- dict requests: what the authorizer remembers
+
+MIXED_SCHEMA = SCHEMA + """
+entity Tag enum ["a", "b"];
+action edit appliesTo { principal: [User, Tag], resource: [Doc, Tag] };
+"""
+_VIEW, _EDIT = {"type": "Action", "id": "view"}, {"type": "Action", "id": "edit"}
+_ALICE, _DOC = {"type": "User", "id": "alice"}, {"type": "Doc", "id": "d"}
+DICT_REQUESTS = [
+    {"principal": _ALICE, "action": _VIEW, "resource": _DOC, "context": {"n": 1}},
+    {"principal": _ALICE, "action": _VIEW, "resource": _DOC, "context": {"n": 1, "ip": "10.0.0.1"}},
+    {"principal": _ALICE, "action": _VIEW, "resource": _DOC, "context": {}},  # `n` missing
+    {"principal": _ALICE, "action": _VIEW, "resource": _DOC},
+    {"principal": _ALICE, "action": _VIEW, "resource": _DOC, "context": None},
+    {"principal": _ALICE, "action": _VIEW, "resource": _DOC, "context": {"n": "one"}},
+    {"principal": _ALICE, "action": _VIEW, "resource": _DOC, "context": {"n": 1, "x": 2}},
+    {"principal": _ALICE, "action": _VIEW, "resource": _DOC, "context": '{"n": 1}'},
+    {"principal": _ALICE, "action": _VIEW, "resource": _DOC, "context": [1]},
+    {"principal": _ALICE, "action": _EDIT, "resource": _DOC, "context": {}},
+    {"principal": _ALICE, "action": _EDIT, "resource": _DOC},
+    {"principal": _ALICE, "action": _EDIT, "resource": _DOC, "context": {"n": 1}},
+    {"principal": {"type": "Tag", "id": "a"}, "action": _EDIT, "resource": {"type": "Tag", "id": "b"}},
+    {"principal": {"type": "Tag", "id": "c"}, "action": _EDIT, "resource": {"type": "Tag", "id": "b"}},
+    {"principal": {"type": "Tag", "id": "a"}, "action": _EDIT, "resource": {"type": "Tag", "id": "z"}},
+    {"principal": {"type": "Tag", "id": "a"}, "action": _VIEW, "resource": _DOC, "context": {"n": 1}},
+    {"principal": _DOC, "action": _VIEW, "resource": _DOC, "context": {"n": 1}},
+    {"principal": {"type": "Nope", "id": "x"}, "action": _VIEW, "resource": _DOC, "context": {"n": 1}},
+    {"principal": _ALICE, "action": {"type": "Action", "id": "nope"}, "resource": _DOC, "context": {}},
+    {"principal": _ALICE, "action": {"type": "Action", "id": "read"}, "resource": _DOC, "context": {}},
+    {"principal": _ALICE, "action": _VIEW, "resource": {"type": "Group", "id": "staff"}, "context": {"n": 1}},
+    {"principal": {"type": "not a name", "id": "x"}, "action": _VIEW, "resource": _DOC, "context": {"n": 1}},
+    {"principal": {"type": "User", "id": 7}, "action": _VIEW, "resource": _DOC, "context": {"n": 1}},
+    {"principal": {"type": "User", "id": "alice", "x": 1}, "action": _VIEW, "resource": _DOC, "context": {"n": 1}},
+    {"principal": {"__entity": _ALICE}, "action": _VIEW, "resource": _DOC, "context": {"n": 1}},
+    {"principal": ["User", "alice"], "action": _VIEW, "resource": _DOC, "context": {"n": 1}},
+    {"principal": 'User::"alice"', "action": _VIEW, "resource": _DOC, "context": {"n": 1}},
+    {"principal": _ALICE, "resource": _DOC, "context": {"n": 1}},
+    {"principal": _ALICE, "action": _VIEW, "context": {"n": 1}},
+    {"principal": _ALICE, "action": _VIEW, "resource": _DOC, "context": {"n": 1}, "extra": True},
+]
+
+
+def _outcome(decide) -> tuple:  # type: ignore[no-untyped-def]
+    try:
+        r = decide()
+    except Exception as e:  # noqa: BLE001 - the error is the outcome
+        return (type(e).__name__, str(e))
+    return (r.decision, r.reasons, r.errors)
+
+
+def _general_path(az: Authorizer, request: dict, schema: Schema | None, validate: bool) -> Response:
+    """How a dict request is read and validated when nothing is remembered."""
+    req = as_request(request, schema)
+    if schema is not None and validate:
+        validate_request(schema, req.principal, req.action, req.resource, req.context)
+    return az.is_authorized(req)
+
+
+@pytest.mark.parametrize("with_schema", [True, False])
+@pytest.mark.parametrize("validate", [True, False])
+def test_dict_requests_give_what_the_general_path_gives_however_often_repeated(with_schema: bool,
+                                                                               validate: bool) -> None:
+    schema = Schema.from_str(MIXED_SCHEMA) if with_schema else None
+    policies = 'permit(principal, action, resource) when { context has n && context.n > 0 };'
+    az = Authorizer(policies, SCHEMA_ENTITIES, schema, validate_requests=validate)
+    order = DICT_REQUESTS * 3
+    random.Random(7).shuffle(order)
+    outcomes = set()
+    for request in order:
+        got = _outcome(lambda: az.is_authorized(request))
+        assert got == _outcome(lambda: _general_path(az, request, schema, validate)), request
+        outcomes.add(got[0])
+    assert Decision.ALLOW in outcomes and "RequestError" in outcomes
+
+
+def test_dict_requests_of_the_integration_tests_give_what_the_general_path_gives() -> None:
+    for test in [*handwritten_tests(), *corpus_tests(sample=150)]:
+        schema = Schema.from_str(test.schema)
+        authorizers = {v: Authorizer(PolicySet.from_str(test.policies), Entities.from_json(test.entities, schema),
+                                     schema, validate_requests=v) for v in (True, False)}
+        for spec in test.requests * 2:
+            request = {k: spec[k] for k in ("principal", "action", "resource", "context") if k in spec}
+            validate = spec.get("validateRequest", True)
+            az = authorizers[validate]
+            assert (_outcome(lambda: az.is_authorized(request))
+                    == _outcome(lambda: _general_path(az, request, schema, validate))), (test.name, request)

@@ -199,8 +199,7 @@ def test_deep_json_reads_iteratively_up_to_the_limit() -> None:
     body = {"Value": True}
     for _ in range(MAX_DEPTH - 1):
         body = {"!": {"arg": body}}
-    text = est.dumps(when(body))
-    assert est.policy_from_json(est.loads(text)).conditions[0].body is not None
+    assert est.policy_from_json(when(body)).conditions[0].body is not None
     deeper = body
     for _ in range(10):
         deeper = {"!": {"arg": deeper}}
@@ -208,6 +207,12 @@ def test_deep_json_reads_iteratively_up_to_the_limit() -> None:
         est.policy_from_json(when(deeper))
     with pytest.raises(ParseError, match="nested too deeply"):
         est.loads("[" * 100_000 + "]" * 100_000)
+
+
+def test_json_text_nests_at_most_127_levels_as_rusts_reader() -> None:
+    assert est.loads("[" * 127 + "]" * 127) is not None
+    with pytest.raises(ParseError, match="nested more than 127 levels"):
+        est.loads("[" * 128 + "]" * 128)
 
 
 def test_accepts_serdes_array_form_of_structs_like_rust() -> None:
