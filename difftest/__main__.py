@@ -35,9 +35,6 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, Options]:
     p.add_argument("--no-coverage", action="store_true", help="do not measure branch coverage of impl/")
     p.add_argument("--shrink-limit", type=int, default=3, help="mismatches to shrink and save per check")
     p.add_argument("--failures", type=Path, default=FAILURES, help="where to save shrunk mismatches")
-    p.add_argument("--record", type=Path, help="write each case's failing checks to this JSON file")
-    p.add_argument("--baseline", type=Path, help="stop (exit 3) at the first case whose failing checks differ "
-                                                   "from this --record file (used by mutation testing)")
     p.add_argument("--require-impl", action="store_true", help="exit 4 if the engine does not import")
     p.add_argument("--replay", type=Path, help="re-run one saved (or integration-test) file and exit")
     p.add_argument("--quiet", action="store_true", help="no progress line")
@@ -50,7 +47,7 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, Options]:
         workers=max(1, a.workers),
         coverage=not a.no_coverage, fuzz=a.fuzz, mode=a.mode, model_every=max(1, a.model_every),
         oracles=tuple(x.strip() for x in a.oracles.split(",") if x.strip()),
-        shrink_limit=a.shrink_limit, failures=a.failures, progress=not a.quiet, record=a.record, baseline=a.baseline,
+        shrink_limit=a.shrink_limit, failures=a.failures, progress=not a.quiet,
         require_impl=a.require_impl,
     )
     return a, opts
@@ -106,10 +103,6 @@ def main(argv: list[str] | None = None) -> int:
     except EngineMissing as e:
         print(f"the engine does not import: {e}")
         return 4
-    if summary.departed is not None:
-        index, before, now = summary.departed
-        print(f"case {index} departs from the baseline: {before} -> {now}")
-        return 3
     print(report(summary, opts))
     return 1 if summary.findings else 0
 

@@ -50,6 +50,12 @@ class Case:
     policy_json_override: Any = None  # a (malformed) JSON policy set, for the JSON-form fuzz check
     entities_text: str | None = None  # (malformed) entities JSON text, for the text-level fuzz check
     notes: Counter = field(default_factory=Counter)  # generator choices, for the summary
+    _text: str | None = field(default=None, init=False, repr=False, compare=False)  # `policy_text`, once printed
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("policies", "seed"):
+            object.__setattr__(self, "_text", None)
+        object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ derived forms
 
@@ -59,10 +65,14 @@ class Case:
 
     @property
     def policy_text(self) -> str:
+        """The policies as Cedar text, printed once (every check reads it; edit policies in place
+        only on a fresh `copy()`)."""
         if self.text_override is not None:
             return self.text_override
-        printer = PolicyPrinter(random.Random(self.seed))
-        return "\n\n".join(printer.policy(p) for p in self.policies) + "\n"
+        if self._text is None:
+            printer = PolicyPrinter(random.Random(self.seed))
+            self._text = "\n\n".join(printer.policy(p) for p in self.policies) + "\n"
+        return self._text
 
     def policies_json(self) -> dict[str, Any]:
         return self.policy_set.to_json()
@@ -99,7 +109,9 @@ class Case:
         return self.requests_conform[i] if i < len(self.requests_conform) else True
 
     def copy(self) -> "Case":
-        return copy.deepcopy(self)
+        out = copy.deepcopy(self)
+        out._text = None
+        return out
 
     def digest(self) -> str:
         blob = json.dumps([self.policy_text, self.links, self.entities, self.requests, self.schema_text],

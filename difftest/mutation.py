@@ -1,336 +1,246 @@
 """`python -m difftest.mutation` (`make mutation`): how many injected engine bugs the difftest catches.
 
-Each mutant is one single-point source rewrite (a flipped comparison, `and`
-for `or`, an integer off by one, a deleted `raise`, a dropped `not`, ...) of
-one file of the engine's evaluator, authorizer, parser or validator, made in
-a temporary copy of `impl/` (the real files are never touched). A difftest
-then runs against the copy (engine against Rust, `--seconds` each, one
-process per core) and compares every case with a baseline run of the
-unmutated engine: the mutant is killed as soon as one case's failing checks
-differ from the baseline (or it hangs or crashes the run). The score is
-killed / (killed + survived); mutants that do not even import count as
-neither (Python rejected them, nothing to test).
+Each mutant (`difftest.mutants`) is one single-point semantic bug in one file
+of the engine's evaluator, authorizer and index, parser and JSON form,
+validator, extensions or entities, made in a temporary copy of `impl/` (the
+real files are never touched). The score is killed / (killed + survived);
+mutants that do not even import count as neither (Python refused them).
 
-    python -m difftest.mutation                # 40 mutants, 60 s each
-    python -m difftest.mutation --mutants 10 --seconds 20 --seed 3
+1. Baseline (`difftest.judge record`, one process per job, cached under
+   `.cache/mutation/` by the hash of `impl/` and `difftest/`): the unmutated
+   engine on cases 0..N-1 of the seed, keeping each case's failing checks,
+   the engine lines each case executed and every answer Rust gave.
+2. Each mutant (`difftest.judge judge`, `--jobs` at a time) gets a difftest
+   run of `--seconds` (60 by default) on the cases that execute the mutated
+   lines, in case order, with Rust's answers replayed; it is killed at the
+   first case whose failing checks differ from the baseline's (an engine
+   crash, or a hang, counts). A mutant no case reaches survives at once: a
+   gap in the generators, reported as "never reached".
+
+    python -m difftest.mutation                          # 40 mutants, 60 s each, 2 at a time
+    python -m difftest.mutation --mutants 60 --seed 3 --cases 4000
+    python -m difftest.mutation --list                   # the mutants only
+    python -m difftest.mutation --only evaluator.py:4    # judge only mutants whose name contains this
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
+import hashlib
 import json
 import os
-import random
+import pickle
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from .mutants import AREAS, Mutant, make_mutants
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = (
-    "impl/evaluator.py", "impl/authorizer.py", "impl/policy_index.py", "impl/entities.py", "impl/est.py",
-    "impl/extensions/*.py", "impl/parser/*.py", "impl/validator/*.py", "impl/value_json.py", "impl/request.py",
-)
-
-_CMP_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
-             ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
-_CMP_TEXT = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
-             ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
-_BIN_SWAP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Add, ast.BitAnd: ast.BitOr, ast.BitOr: ast.BitAnd,
-             ast.FloorDiv: ast.Mult, ast.Mod: ast.FloorDiv}
+CACHE = ROOT / ".cache" / "mutation"
+COPIED = ("impl", "difftest")
 
 
-_KIND_WEIGHT = {"compare": 4, "boolop": 3, "binop": 2, "not": 2, "raise": 2, "bool": 2, "int": 2, "return": 1,
-                "continue": 0.5, "break": 0.5}
-"""How often each operator is drawn: the classic condition mutations most."""
+@dataclass
+class Baseline:
+    cases: int
+    checks: dict[int, list[str]]
+    lines: dict[str, dict[int, int]]  # file -> line -> bitmask of the cases that executed it
+    warm: dict[str, set[int]]  # file -> lines executed outside every case (import, warm-up)
+    memo: Path  # Rust's answers, pickled
+
+    def relevant(self, m: Mutant) -> list[int]:
+        """The cases that execute the mutated lines, in order (all of them for import-time code)."""
+        everything = list(range(self.cases))
+        if not m.in_function:
+            return everything
+        per_line = self.lines.get(m.path, {})
+        mask = 0
+        for line in m.lines():
+            mask |= per_line.get(line, 0)
+        if not mask:
+            warm = self.warm.get(m.path, set())
+            return everything if any(line in warm for line in m.lines()) else []
+        return [i for i in everything if mask >> i & 1]
 
 
-@dataclass(frozen=True)
-class Mutant:
-    path: str  # relative to the repository root
-    line: int
-    kind: str
-    description: str
-    new_source: str  # the whole mutated file
-    before: str = ""  # the original line, for the report
+# ------------------------------------------------------------------ workspaces
 
 
-# ------------------------------------------------------------------ making mutants
+def _env(workdir: Path) -> dict[str, str]:
+    # One hash seed everywhere: the baseline and every mutant must iterate sets alike.
+    return dict(os.environ, PYTHONPATH=str(workdir), PYTHONHASHSEED="0")
 
 
-class _Sites(ast.NodeVisitor):
-    """Every place one of the operators applies, outside docstrings, annotations and messages."""
-
-    def __init__(self) -> None:
-        self.sites: list[tuple[str, ast.AST]] = []
-        self._skip_depth = 0
-
-    def generic_visit(self, node: ast.AST) -> None:
-        if isinstance(node, (ast.JoinedStr, ast.Assert)):
-            return
-        super().generic_visit(node)
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        for stmt in node.body:
-            self.visit(stmt)
-        for d in node.decorator_list:
-            self.visit(d)
-
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        if node.value is not None:
-            self.visit(node.value)
-
-    def visit_Compare(self, node: ast.Compare) -> None:
-        if len(node.ops) == 1 and type(node.ops[0]) in _CMP_SWAP:
-            self.sites.append(("compare", node))
-        self.generic_visit(node)
-
-    def visit_BoolOp(self, node: ast.BoolOp) -> None:
-        self.sites.append(("boolop", node))
-        self.generic_visit(node)
-
-    def visit_BinOp(self, node: ast.BinOp) -> None:
-        if type(node.op) in _BIN_SWAP:
-            self.sites.append(("binop", node))
-        self.generic_visit(node)
-
-    def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
-        if isinstance(node.op, ast.Not):
-            self.sites.append(("not", node))
-        self.generic_visit(node)
-
-    def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, bool):
-            self.sites.append(("bool", node))
-        elif isinstance(node.value, int) and node.value not in (0,):
-            self.sites.append(("int", node))
-
-    def visit_Raise(self, node: ast.Raise) -> None:
-        self.sites.append(("raise", node))
-        self.generic_visit(node)
-
-    def visit_Return(self, node: ast.Return) -> None:
-        if node.value is not None and not isinstance(node.value, ast.Constant):
-            self.sites.append(("return", node))
-        self.generic_visit(node)
-
-    def visit_Continue(self, node: ast.Continue) -> None:
-        self.sites.append(("continue", node))
-
-    def visit_Break(self, node: ast.Break) -> None:
-        self.sites.append(("break", node))
-
-
-def _offsets(source: str) -> list[int]:
-    starts, pos = [0], 0
-    for line in source.splitlines(keepends=True):
-        pos += len(line)
-        starts.append(pos)
-    return starts
-
-
-def _span(source: str, node: ast.AST) -> tuple[int, int]:
-    starts = _offsets(source)
-    # ast columns count UTF-8 bytes; convert through the line's bytes
-    def at(line: int, col: int) -> int:
-        text = source[starts[line - 1]:starts[line]] if line < len(starts) else source[starts[line - 1]:]
-        return starts[line - 1] + len(text.encode()[:col].decode(errors="ignore"))
-
-    return at(node.lineno, node.col_offset), at(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
-
-
-def _rewrite(source: str, kind: str, node: ast.AST) -> tuple[str, str] | None:
-    """The mutated source and a one-line description, or None if the site does not apply."""
-    start, end = _span(source, node)
-    segment = source[start:end]
-    if kind == "compare":
-        assert isinstance(node, ast.Compare)
-        old = type(node.ops[0])
-        left_end = _span(source, node.left)[1]
-        right_start = _span(source, node.comparators[0])[0]
-        middle = source[left_end:right_start]
-        new_mid = middle.replace(_CMP_TEXT[old], _CMP_TEXT[_CMP_SWAP[old]], 1)
-        if new_mid == middle:
-            return None
-        return source[:left_end] + new_mid + source[right_start:], f"`{_CMP_TEXT[old]}` -> `{_CMP_TEXT[_CMP_SWAP[old]]}`"
-    if kind == "boolop":
-        assert isinstance(node, ast.BoolOp)
-        a_end = _span(source, node.values[0])[1]
-        b_start = _span(source, node.values[1])[0]
-        middle = source[a_end:b_start]
-        old, new = ("and", "or") if isinstance(node.op, ast.And) else ("or", "and")
-        if f" {old} " not in middle:
-            return None
-        return source[:a_end] + middle.replace(f" {old} ", f" {new} ", 1) + source[b_start:], f"`{old}` -> `{new}`"
-    if kind == "binop":
-        assert isinstance(node, ast.BinOp)
-        symbols = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.BitAnd: "&", ast.BitOr: "|", ast.FloorDiv: "//",
-                   ast.Mod: "%"}
-        a_end = _span(source, node.left)[1]
-        b_start = _span(source, node.right)[0]
-        middle = source[a_end:b_start]
-        old, new = symbols[type(node.op)], symbols[_BIN_SWAP[type(node.op)]]
-        if old not in middle:
-            return None
-        return source[:a_end] + middle.replace(old, new, 1) + source[b_start:], f"`{old}` -> `{new}`"
-    if kind == "not":
-        assert isinstance(node, ast.UnaryOp)
-        inner_start = _span(source, node.operand)[0]
-        return source[:start] + "(" + source[inner_start:end] + ")" + source[end:], "dropped `not`"
-    if kind == "bool":
-        return source[:start] + ("False" if segment == "True" else "True") + source[end:], f"`{segment}` flipped"
-    if kind == "int":
-        if not segment.isdigit():
-            return None
-        return source[:start] + str(int(segment) + 1) + source[end:], f"`{segment}` -> `{int(segment) + 1}`"
-    if kind == "raise":
-        return source[:start] + "pass" + source[end:], "deleted `raise`"
-    if kind == "return":
-        assert isinstance(node, ast.Return) and node.value is not None
-        v_start, v_end = _span(source, node.value)
-        return source[:v_start] + "None" + source[v_end:], "`return ...` -> `return None`"
-    if kind == "continue":
-        return source[:start] + "break" + source[end:], "`continue` -> `break`"
-    if kind == "break":
-        return source[:start] + "continue" + source[end:], "`break` -> `continue`"
-    return None
-
-
-def make_mutants(n: int, seed: int, root: Path = ROOT) -> list[Mutant]:
-    """`n` distinct mutants of the engine under `root`, drawn across the target files and operator kinds."""
-    rng = random.Random(seed)
-    files = sorted({str(p.relative_to(root)) for pattern in TARGETS for p in root.glob(pattern)})
-    candidates: dict[str, list[tuple[str, str, ast.AST]]] = {}
-    for f in files:
-        source = (root / f).read_text()
-        finder = _Sites()
-        finder.visit(ast.parse(source))
-        for kind, node in finder.sites:
-            candidates.setdefault(kind, []).append((f, source, node))
-    kinds = sorted(candidates)
-    weights = [_KIND_WEIGHT.get(k, 1.0) for k in kinds]
-    out: list[Mutant] = []
-    seen: set[tuple[str, int, int, str]] = set()
-    attempts = 0
-    while len(out) < n and attempts < n * 50:
-        attempts += 1
-        kind = rng.choices(kinds, weights)[0]
-        f, source, node = rng.choice(candidates[kind])
-        key = (f, node.lineno, node.col_offset, kind)  # type: ignore[attr-defined]
-        if key in seen:
-            continue
-        seen.add(key)
-        rewritten = _rewrite(source, kind, node)
-        if rewritten is None:
-            continue
-        new_source, description = rewritten
-        try:
-            compile(new_source, f, "exec")
-        except SyntaxError:
-            continue
-        line = source.splitlines()[node.lineno - 1].strip()  # type: ignore[attr-defined]
-        out.append(Mutant(f, node.lineno, kind, description, new_source, line))  # type: ignore[attr-defined]
-    return out
-
-
-# ------------------------------------------------------------------ running them
-
-
-def _workspace(mutant: Mutant | None, source: Path = ROOT) -> Path:
-    """A directory holding a copy of `impl/` (mutated if `mutant`), the difftest and the model.
-
-    Copies, not links, taken from one snapshot: the baseline and every mutant must run the
-    same code even if the working tree changes meanwhile.
-    """
-    tmp = Path(tempfile.mkdtemp(prefix="difftest-mutant-"))
-    for name in ("impl", "difftest", "spec"):
+def snapshot(source: Path = ROOT) -> Path:
+    """A copy of `impl/` and `difftest/` taken once: the baseline and every mutant run the same code
+    even if the working tree changes meanwhile."""
+    tmp = Path(tempfile.mkdtemp(prefix="difftest-mutation-"))
+    for name in COPIED:
         shutil.copytree(source / name, tmp / name, ignore=shutil.ignore_patterns("__pycache__", "failures"))
-    if mutant is not None:
-        (tmp / mutant.path).write_text(mutant.new_source)
     return tmp
 
 
-def _difftest(workdir: Path, args: list[str], timeout: float) -> tuple[int | None, str]:
-    env = dict(os.environ, PYTHONPATH=str(workdir), PYTHONDONTWRITEBYTECODE="1")
+def fingerprint(workdir: Path) -> str:
+    h = hashlib.sha1()
+    for name in COPIED:
+        for p in sorted((workdir / name).rglob("*")):
+            if p.is_file() and p.suffix in (".py", ".lark"):
+                h.update(str(p.relative_to(workdir)).encode())
+                h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _judge_process(workdir: Path, args: list[str], timeout: float) -> tuple[int | None, str]:
     try:
-        p = subprocess.run([sys.executable, "-m", "difftest", *args], cwd=workdir, env=env, capture_output=True,
-                           text=True, timeout=timeout)
+        p = subprocess.run([sys.executable, "-m", "difftest.judge", *args], cwd=workdir, env=_env(workdir),
+                           capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return None, "timed out"
-    return p.returncode, (p.stdout + p.stderr)[-2000:]
+        return None, ""
+    return p.returncode, p.stdout + p.stderr[-3000:]
+
+
+# ------------------------------------------------------------------ baseline
+
+
+def baseline(workdir: Path, seed: int, cases: int, jobs: int) -> Baseline:
+    """The baseline of cases 0..cases-1 (cached by the code's fingerprint)."""
+    key = f"{fingerprint(workdir)}-seed{seed}-cases{cases}"
+    directory = CACHE / key
+    if not (directory / "baseline.pkl").exists():
+        t0 = time.monotonic()
+        print(f"baseline: running {cases} cases on {jobs} process(es), recording coverage and Rust's answers ...",
+              flush=True)
+        tmp = Path(tempfile.mkdtemp(prefix="difftest-baseline-"))
+        shards = [list(range(k, cases, jobs)) for k in range(jobs)]
+
+        def shard(k: int) -> dict[str, Any]:
+            task, out = tmp / f"task{k}.pkl", tmp / f"result{k}.pkl"
+            task.write_bytes(pickle.dumps({"seed": seed, "indices": shards[k], "root": str(workdir)}))
+            code, text = _judge_process(workdir, ["record", str(task), str(out)], timeout=24 * 3600)
+            if code != 0:
+                raise RuntimeError(f"baseline shard {k} failed:\n{text}")
+            return pickle.loads(out.read_bytes())
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(shard, range(jobs)))
+        shutil.rmtree(tmp, ignore_errors=True)
+        checks: dict[int, list[str]] = {}
+        lines: dict[str, dict[int, int]] = {}
+        warm: dict[str, set[int]] = {}
+        memo: dict[str, Any] = {}
+        for r in results:
+            checks.update(r["checks"])
+            memo.update(r["memo"])
+            for f, per_line in r["lines"].items():
+                mine = lines.setdefault(f, {})
+                for line, mask in per_line.items():
+                    mine[line] = mine.get(line, 0) | mask
+            for f, ls in r["warm"].items():
+                warm.setdefault(f, set()).update(ls)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "memo.pkl").write_bytes(pickle.dumps(memo, protocol=pickle.HIGHEST_PROTOCOL))
+        (directory / "baseline.pkl").write_bytes(pickle.dumps({"checks": checks, "lines": lines, "warm": warm}))
+        print(f"baseline: {cases} cases in {time.monotonic() - t0:.0f}s", flush=True)
+    data = pickle.loads((directory / "baseline.pkl").read_bytes())
+    return Baseline(cases, data["checks"], data["lines"], data["warm"], directory / "memo.pkl")
+
+
+# ------------------------------------------------------------------ mutants
+
+
+def judge(m: Mutant, workdir: Path, base: Baseline, seed: int, seconds: float) -> dict[str, Any]:
+    relevant = base.relevant(m)
+    result: dict[str, Any] = {"reached": len(relevant)}
+    if not relevant:
+        return {**result, "verdict": "survived", "cases": 0, "why": "never reached"}
+    work = Path(tempfile.mkdtemp(prefix="difftest-mutant-"))
+    try:
+        for name in COPIED:
+            shutil.copytree(workdir / name, work / name)
+        (work / m.path).write_text(m.new_source)
+        task = work / "task.pkl"
+        task.write_bytes(pickle.dumps({"seed": seed, "indices": relevant, "seconds": seconds, "memo": str(base.memo),
+                                       "checks": {i: base.checks[i] for i in relevant}}))
+        code, out = _judge_process(work, ["judge", str(task)], timeout=seconds + 180)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if code is None:
+        return {**result, "verdict": "killed", "why": "hang (no answer within the budget)", "cases": None}
+    try:
+        verdict = json.loads(out.strip().splitlines()[0])
+    except (ValueError, IndexError):
+        return {**result, "verdict": "killed", "why": f"the run crashed: {out.strip()[-300:]}", "cases": None}
+    if verdict["verdict"] == "killed":
+        verdict["why"] = f"case {verdict['case']}: {verdict['before']} -> {verdict['after']}"
+    return {**result, **verdict}
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m difftest.mutation", description=__doc__.split("\n\n")[0])
     p.add_argument("--mutants", type=int, default=40)
-    p.add_argument("--seconds", type=float, default=60.0, help="difftest budget per mutant")
+    p.add_argument("--seconds", type=float, default=60.0, help="difftest budget per mutant (default 60)")
     p.add_argument("--seed", type=int, default=0, help="which mutants (and which difftest cases)")
-    p.add_argument("--cases", type=int, default=None,
-                   help="baseline on exactly this many cases (default: as many as --seconds allows)")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
+    p.add_argument("--cases", type=int, default=3000, help="baseline cases, the pool every mutant draws from")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes at once (default: cores)")
+    p.add_argument("--areas", default=",".join(AREAS), help="comma-separated subset of " + ",".join(AREAS))
+    p.add_argument("--only", default=None, help="judge only the mutants whose name contains this text")
+    p.add_argument("--list", action="store_true", help="print the mutants and stop")
     p.add_argument("--out", type=Path, default=ROOT / ".cache" / "mutation.json", help="where to write the results")
     a = p.parse_args(argv)
 
-    common = ["--seed", str(a.seed), "--workers", "1", "--no-coverage", "--quiet", "--oracles", "impl,rust",
-              "--fuzz", "1", "--shrink-limit", "0", "--require-impl"]
-    base_dir = _workspace(None)  # also the snapshot every mutant is made from
-    record = base_dir / "baseline.json"
-    t0 = time.monotonic()
-    budget = ["--cases", str(a.cases)] if a.cases else ["--seconds", str(a.seconds)]
-    code, out = _difftest(base_dir, common + budget + ["--record", str(record)], a.seconds * 10)
-    if code is None or not record.exists():
-        print(f"baseline run failed: {out}")
-        return 2
-    baseline = json.loads(record.read_text())
-    print(f"baseline: {len(baseline)} cases in {time.monotonic() - t0:.0f}s; "
-          f"{sum(1 for v in baseline.values() if v)} of them already disagree (known, not counted)")
-
-    mutants = make_mutants(a.mutants, a.seed, base_dir)
-
-    def test(m: Mutant) -> tuple[Mutant, str, str]:
-        work = _workspace(m, base_dir)
-        try:
-            args = common + ["--max-cases", str(len(baseline)), "--seconds", str(a.seconds), "--baseline", str(record)]
-            code, out = _difftest(work, args, a.seconds * 3 + 30)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        if code is None:
-            return m, "killed", "hang (no answer within the budget)"
-        if code == 3:
-            return m, "killed", out.strip().splitlines()[-1] if out.strip() else "departed"
-        if code in (0, 1):
-            return m, "survived", ""
-        return m, "invalid", out.strip().splitlines()[-1] if out.strip() else f"exit {code}"
-
-    results = []
-    with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
-        for m, verdict, why in pool.map(test, mutants):
-            results.append((m, verdict, why))
-            print(f"{verdict:8s} {m.path}:{m.line} {m.kind}: {m.description}" + (f"  [{why[:120]}]" if why else ""),
-                  flush=True)
-    shutil.rmtree(base_dir, ignore_errors=True)
-    killed = sum(1 for _, v, _ in results if v == "killed")
-    survived = [m for m, v, _ in results if v == "survived"]
-    scored = killed + len(survived)
-    score = 100.0 * killed / scored if scored else 0.0
-    print(f"\nmutation score {score:.1f}% ({killed} killed of {scored}; "
-          f"{sum(1 for _, v, _ in results if v == 'invalid')} invalid)")
-    for m in survived:
-        print(f"  survivor {m.path}:{m.line} {m.kind}: {m.description} in `{m.before[:100]}`")
+    workdir = snapshot()
+    try:
+        mutants = make_mutants(a.mutants, a.seed, workdir, tuple(x for x in a.areas.split(",") if x))
+        if a.only:
+            mutants = [m for m in mutants if a.only in m.name]
+        if a.list:
+            for m in mutants:
+                print(f"{m.area:10s} {m.name}  in `{m.before[:90]}`")
+            return 0
+        base = baseline(workdir, a.seed, a.cases, max(1, a.jobs))
+        known = sum(1 for v in base.checks.values() if v)
+        print(f"baseline: {base.cases} cases, {known} of them already disagree with Rust (known, not counted)")
+        results: list[tuple[Mutant, dict[str, Any]]] = []
+        with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
+            for m, r in pool.map(lambda m: (m, judge(m, workdir, base, a.seed, a.seconds)), mutants):
+                results.append((m, r))
+                cases = "-" if r.get("cases") is None else r["cases"]
+                print(f"{r['verdict']:8s} {m.name}  [reached by {r['reached']}, ran {cases}]"
+                      + (f"  {r['why'][:140]}" if r.get("why") else ""), flush=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(summary(results, a))
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps({
-        "score": score, "killed": killed, "scored": scored,
-        "mutants": [{"path": m.path, "line": m.line, "kind": m.kind, "description": m.description, "line_text": m.before,
-                     "verdict": v, "why": w} for m, v, w in results],
+        "command": " ".join(sys.argv), "seconds": a.seconds, "cases": a.cases, "seed": a.seed,
+        "mutants": [{"path": m.path, "line": m.line, "area": m.area, "kind": m.kind, "description": m.description,
+                     "line_text": m.before, **r} for m, r in results],
     }, indent=2))
     return 0
+
+
+def summary(results: list[tuple[Mutant, dict[str, Any]]], a: argparse.Namespace) -> str:
+    killed = Counter(m.area for m, r in results if r["verdict"] == "killed")
+    scored = Counter(m.area for m, r in results if r["verdict"] in ("killed", "survived"))
+    invalid = sum(1 for _, r in results if r["verdict"] == "invalid")
+    total_k, total_s = sum(killed.values()), sum(scored.values())
+    lines = [f"\nmutation score {100.0 * total_k / max(total_s, 1):.1f}% ({total_k} killed of {total_s}; "
+             f"{invalid} invalid) - {len(results)} mutants, seed {a.seed}, {a.seconds:g} s each, "
+             f"{a.cases} baseline cases"]
+    lines.append("  by area: " + ", ".join(f"{area} {killed[area]}/{scored[area]}" for area in sorted(scored)))
+    for m, r in results:
+        if r["verdict"] == "survived":
+            how = "never reached" if not r["reached"] else f"reached by {r['reached']}, ran {r['cases']}"
+            lines.append(f"  survivor {m.name} in `{m.before[:90]}` ({how})")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

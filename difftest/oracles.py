@@ -15,11 +15,12 @@ leak a Python or Rust panic on any input.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .case import Case
 from .outcome import Outcome
@@ -57,12 +58,30 @@ class Validation:
 
 
 class RustOracle:
+    """`memo`: answers remembered by their inputs. Rust's answers do not depend on the engine
+    under test, so mutation testing records them once (baseline) and replays them for every
+    mutant; a miss asks Rust."""
+
     name = "rust"
 
-    def __init__(self) -> None:
+    def __init__(self, memo: dict[str, Any] | None = None) -> None:
         self.cedarpy = importlib.import_module("cedarpy")
+        self.memo = memo
+
+    def _remembered(self, what: str, key: Any, compute: Callable[[], Any]) -> Any:
+        if self.memo is None:
+            return compute()
+        k = hashlib.blake2b(json.dumps([what, key], ensure_ascii=False).encode(errors="surrogatepass"),
+                            digest_size=16).hexdigest()
+        if k not in self.memo:
+            self.memo[k] = compute()
+        return self.memo[k]
 
     def authorize(self, case: Case, schema: bool = False) -> list[Outcome]:
+        key = [case.digest(), case.seed, schema]  # the schema-directed forms are drawn from the seed
+        return self._remembered("authorize", key, lambda: self._authorize(case, schema))
+
+    def _authorize(self, case: Case, schema: bool) -> list[Outcome]:
         cp = self.cedarpy
         try:
             ps = cp.PolicySet.from_str(case.policy_text)
@@ -101,8 +120,12 @@ class RustOracle:
         return Outcome.answer(decision.lower(), list(r.diagnostics.reasons), errs)
 
     def validate(self, case: Case) -> Validation:
+        return self._remembered("validate", [case.policy_text, case.schema_text],
+                                lambda: self._validate(case.policy_text, case.schema_text or ""))
+
+    def _validate(self, text: str, schema_text: str) -> Validation:
         try:
-            res = self.cedarpy.validate_policies(case.policy_text, case.schema_text or "")
+            res = self.cedarpy.validate_policies(text, schema_text)
         except ValueError as e:
             return Validation(False, frozenset(), rejected=str(e))
         failing = frozenset(e.policy_id for e in res.errors)
@@ -112,21 +135,18 @@ class RustOracle:
 
     def rejected_policy_ids(self, text: str, schema_text: str) -> set[str] | None:
         """For the validated-only generator: the policies the Rust validator rejects."""
-        try:
-            res = self.cedarpy.validate_policies(text, schema_text)
-        except ValueError:
-            return None
-        failing = {e.policy_id for e in res.errors}
-        if not res.validation_passed and not failing:
-            return None
-        return failing
+        v = self._remembered("validate", [text, schema_text], lambda: self._validate(text, schema_text))
+        return None if v.rejected is not None else set(v.failing)
 
     def policy_json(self, text: str) -> dict[str, Any] | None:
         """The JSON policy-set form of `text`, or None if Rust rejects the text."""
-        try:
-            return json.loads(self.cedarpy.policies_to_json_str(text))
-        except ValueError:
-            return None
+        def compute() -> dict[str, Any] | None:
+            try:
+                return json.loads(self.cedarpy.policies_to_json_str(text))
+            except ValueError:
+                return None
+
+        return self._remembered("policy_json", text, compute)
 
     def policies_from_json(self, obj: Any) -> dict[str, Any] | None:
         """Rust's reading of a JSON policy set, as the JSON of its text form (ids renumbered), or None."""
@@ -134,31 +154,43 @@ class RustOracle:
         return self.policy_json(text) if text is not None else None
 
     def policy_text_of(self, obj: Any) -> str | None:
-        try:
-            return str(self.cedarpy.PolicySet.from_json_str(json.dumps(obj)))
-        except (ValueError, TypeError):
-            return None
+        def compute() -> str | None:
+            try:
+                return str(self.cedarpy.PolicySet.from_json_str(json.dumps(obj)))
+            except (ValueError, TypeError):
+                return None
+
+        return self._remembered("policy_text_of", json.dumps(obj), compute)
 
     def format(self, text: str) -> str | None:
-        try:
-            return self.cedarpy.format_policies(text)
-        except ValueError:
-            return None
+        def compute() -> str | None:
+            try:
+                return self.cedarpy.format_policies(text)
+            except ValueError:
+                return None
+
+        return self._remembered("format", text, compute)
 
     def accepts_schema(self, text: str, json_form: bool = False) -> bool:
-        try:
-            (self.cedarpy.Schema.from_json_str if json_form else self.cedarpy.Schema.from_str)(text)
-            return True
-        except ValueError:
-            return False
+        def compute() -> bool:
+            try:
+                (self.cedarpy.Schema.from_json_str if json_form else self.cedarpy.Schema.from_str)(text)
+                return True
+            except ValueError:
+                return False
+
+        return self._remembered("accepts_schema", [text, json_form], compute)
 
     def accepts_entities(self, text: str, schema_text: str | None) -> bool:
-        try:
-            sch = self.cedarpy.Schema.from_str(schema_text) if schema_text is not None else None
-            self.cedarpy.Entities.from_json_str(text, sch)
-            return True
-        except ValueError:
-            return False
+        def compute() -> bool:
+            try:
+                sch = self.cedarpy.Schema.from_str(schema_text) if schema_text is not None else None
+                self.cedarpy.Entities.from_json_str(text, sch)
+                return True
+            except ValueError:
+                return False
+
+        return self._remembered("accepts_entities", [text, schema_text], compute)
 
 
 class ImplOracle:
@@ -213,8 +245,13 @@ class ImplOracle:
         return self._guard("policies", build)
 
     def authorize(self, case: Case, schema: bool = False) -> list[Outcome]:
+        """Every request of `case`, through one of the engine's three ways in, chosen by the seed:
+        `Request` objects to an `Authorizer` (validated beforehand), request dicts to an
+        `Authorizer` (which reads and validates them itself, remembering what it can), or the
+        one-call `is_authorized` with the policies as text."""
         impl = self.impl
-        n = len(case.requests)
+        requests = [case.request_schema_form(i) if schema else r for i, r in enumerate(case.requests)]
+        n = len(requests)
         ps, bad = self.policy_set(case)
         if bad:
             return [bad] * n
@@ -226,23 +263,31 @@ class ImplOracle:
         data: Any = case.entities_schema_form() if schema else case.entities
         if case.seed % 2:  # half the cases go through the engine's JSON text reader
             data = json.dumps(data, ensure_ascii=case.seed % 4 == 1)
+        route = case.seed // 4 % 3
+        if route == 2:
+            # As text only where the engine's text reading (`@id` annotations name policies) meets Rust's.
+            named = any("id" in (p.get("annotations") or {}) for p in case.policies)
+            policies = ps if case.links or named or case.text_override is not None else case.policy_text
+            schema_arg = case.schema_text if schema else None
+            return [self._answer(lambda r=r: impl.is_authorized(r, policies, data, schema_arg)) for r in requests]
         ents, bad = self._guard("entities", lambda: impl.Entities.from_json(data, sch))
         if bad:
             return [bad] * n
         authz, bad = self._guard("authorizer", lambda: impl.Authorizer(ps, ents, sch))
         if bad:
             return [bad] * n
-        return [self._request(authz, sch, case.request_schema_form(i) if schema else r)
-                for i, r in enumerate(case.requests)]
+        if route == 1:
+            return [self._answer(lambda r=r: authz.is_authorized(r)) for r in requests]
+        return [self._answer(lambda r=r: self._by_request(authz, sch, r)) for r in requests]
 
-    def _request(self, authz: Any, sch: Any, r: dict[str, Any]) -> Outcome:
-        def run() -> Any:
-            req = self.authorizer.as_request(r, sch)
-            if sch is not None:
-                self.request.validate_request(sch, req.principal, req.action, req.resource, req.context)
-            return authz.is_authorized(req)
+    def _by_request(self, authz: Any, sch: Any, r: dict[str, Any]) -> Any:
+        req = self.authorizer.as_request(r, sch)
+        if sch is not None:
+            self.request.validate_request(sch, req.principal, req.action, req.resource, req.context)
+        return authz.is_authorized(req)
 
-        resp, bad = self._guard("request", run)
+    def _answer(self, ask: Any) -> Outcome:
+        resp, bad = self._guard("request", ask)
         if bad:
             return bad
         errs = [(e.policy_id, e.kind.value if e.kind is not None else "internal") for e in resp.errors]

@@ -52,8 +52,6 @@ class Options:
     failures: Path = FAILURES
     progress: bool = True
     require_impl: bool = False  # fail instead of running without the engine
-    record: Path | None = None  # write each case's failing checks here (JSON: index -> checks)
-    baseline: Path | None = None  # stop at the first case whose failing checks differ from this record
 
 
 @dataclass
@@ -68,8 +66,6 @@ class Summary:
     wall: float = 0.0
     coverage: str | None = None
     oracles: tuple[str, ...] = ()
-    per_case: dict[int, list[str]] = field(default_factory=dict)
-    departed: tuple[int, list[str], list[str]] | None = None  # (case, baseline checks, checks now)
 
     @property
     def mismatches(self) -> int:
@@ -171,16 +167,13 @@ def _shrink(finding: Finding) -> tuple[Finding, Case, dict[str, list[str]]]:
 # ------------------------------------------------------------------ the run
 
 
-def _indices(opts: Options, deadline: float, window: threading.Semaphore | None = None,
-             stop: threading.Event | None = None) -> Iterator[int]:
-    """This shard's case indices, until the count, the deadline or `stop`; `window` bounds the cases in
+def _indices(opts: Options, deadline: float, window: threading.Semaphore | None = None) -> Iterator[int]:
+    """This shard's case indices, until the count or the deadline; `window` bounds the cases in
     flight (the pool's feeder thread would otherwise queue every index it can draw before the deadline)."""
     k, n = opts.shard
     for count, i in enumerate(itertools.count(k, n)):
         if window is not None:
             window.acquire()
-        if stop is not None and stop.is_set():
-            return
         if opts.cases is not None and count >= opts.cases:
             return
         if opts.max_cases is not None and count >= opts.max_cases:
@@ -214,20 +207,10 @@ def run(opts: Options) -> Summary:
     ctx = mp.get_context("fork")
     with ctx.Pool(opts.workers, initializer=_init_worker, initargs=(opts, cov_dir)) as pool:
         summary.oracles = tuple(pool.apply(_oracle_names))
-        baseline = {int(k): v for k, v in json.loads(opts.baseline.read_text()).items()} if opts.baseline else None
         last = 0.0
-        window, stop = threading.Semaphore(4 * opts.workers), threading.Event()
-        for index, res in pool.imap_unordered(_run_case, _indices(opts, deadline, window, stop), chunksize=1):
+        window = threading.Semaphore(4 * opts.workers)
+        for index, res in pool.imap_unordered(_run_case, _indices(opts, deadline, window), chunksize=1):
             window.release()
-            checks = sorted({f.check for f in res.findings})
-            summary.per_case[index] = checks
-            if baseline is not None and index in baseline and baseline[index] != checks:
-                summary.departed = (index, baseline[index], checks)
-                summary.stats.update(res.stats)
-                stop.set()
-                window.release()  # let the feeder thread see `stop` rather than wait forever
-                pool.terminate()
-                break
             summary.stats.update(res.stats)
             summary.forms.update(res.forms)
             summary.kinds.update(res.kinds)
@@ -244,7 +227,7 @@ def run(opts: Options) -> Summary:
             if opts.progress and now - last > 0.5:
                 last = now
                 _progress(summary, now - start)
-        for job in shrinking if summary.departed is None else ():
+        for job in shrinking:
             try:
                 finding, small, answers = job.get(timeout=max(30.0, opts.shrink_seconds * 2))
             except mp.TimeoutError:
@@ -253,8 +236,6 @@ def run(opts: Options) -> Summary:
         pool.close()
         pool.join()
     summary.wall = time.monotonic() - start
-    if opts.record is not None:
-        opts.record.write_text(json.dumps(summary.per_case))
     if opts.progress:
         _progress(summary, summary.wall)
         print(file=sys.stderr)

@@ -190,7 +190,7 @@ class Authorizer:
     def is_authorized(self, request: Request | Mapping[str, Any]) -> Response:
         """The decision for `request`: a `Request` (taken as valid), or a dict as
         `is_authorized` takes (read, and validated as the constructor says)."""
-        if request.__class__ is Request:
+        if request.__class__ is Request and _well_formed(request):  # type: ignore[arg-type]
             principal, action, resource, context = request
         else:
             principal, action, resource, context = self._read_request(request)
@@ -365,7 +365,9 @@ def as_entities(entities: Any, schema: Schema | None) -> Entities:
 def as_request(request: Any, schema: Schema | None = None) -> Request:
     """A `Request` from a `Request` or a dict (context read against the schema, if any)."""
     if isinstance(request, Request):
-        return request
+        if _well_formed(request):
+            return request
+        request = request._asdict()  # built from other values than uids and a record: read them
     if not isinstance(request, Mapping):
         raise RequestError(f"expected a request as a dict or Request, got {type(request).__name__}")
     uids = []
@@ -394,6 +396,13 @@ def read_context(context: Any, schema: Schema | None, action: EntityUID) -> Reco
     if schema is not None and action not in schema.actions:
         raise RequestError(f"action `{action}` does not exist in the supplied schema")
     return record
+
+
+def _well_formed(request: Request) -> bool:
+    """Whether a `Request` holds what its fields say (a named tuple takes any values)."""
+    principal, action, resource, context = request
+    return (principal.__class__ is EntityUID and action.__class__ is EntityUID
+            and resource.__class__ is EntityUID and context.__class__ is Record)
 
 
 def as_entity_uid(v: Any, role: str) -> EntityUID:

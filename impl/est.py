@@ -216,12 +216,18 @@ def _lit_to_json(value: Any) -> Json:
 
 
 def expr_to_json(expr: Any) -> Json:
-    """An expression as a JSON expression object (Rust `est::Expr`), built without recursion."""
+    """An expression as a JSON expression object (Rust `est::Expr`), built without recursion.
+
+    A sub-expression shared by several nodes (`e has a.b.c` shares `e.a.b`) is converted once."""
     results: list[Json] = []
+    done: dict[int, Json] = {}  # by node id
     stack: list[tuple[Any, bool]] = [(expr, False)]
     while stack:
         e, ready = stack.pop()
         cls = e.__class__
+        if not ready and id(e) in done:
+            results.append(done[id(e)])
+            continue
         if cls is Lit:
             results.append({"Value": _lit_to_json(e.value)})
             continue
@@ -241,7 +247,7 @@ def expr_to_json(expr: Any) -> Json:
         args = results[len(results) - n:] if n else []
         if n:
             del results[len(results) - n:]
-        results.append(_node_to_json(e, args))
+        results.append(done.setdefault(id(e), _node_to_json(e, args)))
     return results[0]
 
 

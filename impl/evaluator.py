@@ -131,12 +131,14 @@ def _const(v: Value) -> Compiled:
 
 def compile_expr(expr: ast.Expr) -> Compiled:
     """Compile `expr` (which must have no slots) into a closure over `Env`."""
-    outer = getattr(_compiling, "folded", None)
-    _compiling.folded = {}  # see `_chain`; ids are stable while `expr` is alive
+    outer = getattr(_compiling, "folded", None), getattr(_compiling, "attrs", None)
+    # Per-compilation memos by node id (stable while `expr` is alive): `_chain`'s folding, and
+    # `_get_attr`'s closures, as `e has a.b.c` shares `e.a.b` between its parts.
+    _compiling.folded, _compiling.attrs = {}, {}
     try:
         return _compile(expr, 0)[0]
     finally:
-        _compiling.folded = outer
+        _compiling.folded, _compiling.attrs = outer
 
 
 _compiling = threading.local()
@@ -639,6 +641,18 @@ def _unknown_error(u: Value) -> EvaluationError:
 
 
 def _get_attr(e: GetAttr, depth: int) -> tuple[Compiled, Any]:
+    """`e.attr`; compiled once per depth, because `has` chains share their paths (see `extended_has`)."""
+    memo = getattr(_compiling, "attrs", None)
+    if memo is None:
+        return _compile_get_attr(e, depth)
+    key = (id(e), depth)
+    compiled = memo.get(key)
+    if compiled is None:
+        compiled = memo[key] = _compile_get_attr(e, depth)
+    return compiled
+
+
+def _compile_get_attr(e: GetAttr, depth: int) -> tuple[Compiled, Any]:
     obj = _compile(e.expr, depth)[0]
     attr = e.attr
 

@@ -17,7 +17,8 @@ from typing import Mapping
 
 import z3
 
-from spec.values import EMPTY_MAP, EntityUID, Map, map_of, store
+from spec.terms import and_, ite, select, store
+from spec.values import EMPTY_MAP, EntityUID, Map, map_of
 
 ANCESTORS = z3.ArraySort(EntityUID, z3.BoolSort())
 
@@ -38,14 +39,14 @@ class Entities:
     tags: z3.ArrayRef
 
     def attrs_or_empty(self, uid: z3.DatatypeRef) -> z3.ArrayRef:
-        return z3.If(self.exists[uid], self.attrs[uid], EMPTY_MAP)
+        return ite(select(self.exists, uid), select(self.attrs, uid), EMPTY_MAP)
 
     def tags_or_empty(self, uid: z3.DatatypeRef) -> z3.ArrayRef:
-        return z3.If(self.exists[uid], self.tags[uid], EMPTY_MAP)
+        return ite(select(self.exists, uid), select(self.tags, uid), EMPTY_MAP)
 
     def is_ancestor(self, uid: z3.DatatypeRef, ancestor: z3.DatatypeRef) -> z3.BoolRef:
         """`(es.ancestorsOrEmpty uid).contains ancestor`."""
-        return z3.And(self.exists[uid], self.ancestors[uid][ancestor])
+        return and_(select(self.exists, uid), select(select(self.ancestors, uid), ancestor))
 
     def substitution(self, other: "Entities") -> list[tuple[z3.ExprRef, z3.ExprRef]]:
         """Pairs for `z3.substitute` replacing this (symbolic) store by `other`."""

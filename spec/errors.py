@@ -11,6 +11,7 @@ from typing import Callable
 
 import z3
 
+from spec.terms import fast_decls, ite
 from spec.values import Value
 
 ERROR_KINDS = ("entityDoesNotExist", "attrDoesNotExist", "tagDoesNotExist",
@@ -23,6 +24,7 @@ Result = z3.Datatype("Result")
 Result.declare("ok", ("ok_value", Value))
 Result.declare("err", ("error", Error))
 Result = Result.create()
+fast_decls(Result)
 
 
 class InputError(ValueError):
@@ -34,12 +36,15 @@ def ok(v: z3.DatatypeRef) -> z3.DatatypeRef:
 
 
 def err(kind: str) -> z3.DatatypeRef:
-    return Result.err(ERRORS[kind])
+    return _ERR[kind]
+
+
+_ERR = {kind: Result.err(e) for kind, e in ERRORS.items()}
 
 
 def bind(r: z3.DatatypeRef, f: Callable[[z3.DatatypeRef], z3.DatatypeRef]) -> z3.DatatypeRef:
     """`do let v ← r; f v`: the first error wins."""
-    return z3.If(Result.is_ok(r), f(Result.ok_value(r)), r)
+    return ite(Result.is_ok(r), f(Result.ok_value(r)), r)
 
 
 def bind_all(rs: list[z3.DatatypeRef], f: Callable[[list[z3.DatatypeRef]], z3.DatatypeRef]) -> z3.DatatypeRef:
@@ -53,7 +58,7 @@ def cases(*arms: tuple[z3.BoolRef, z3.DatatypeRef]) -> z3.DatatypeRef:
     """A pattern match: the result of the first arm whose condition holds; no arm, a typeError."""
     result = err("typeError")
     for condition, outcome in reversed(arms):
-        result = z3.If(condition, outcome, result)
+        result = ite(condition, outcome, result)
     return result
 
 

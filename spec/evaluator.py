@@ -19,6 +19,7 @@ from spec.errors import bind, bind_all, cases, err, ok
 from spec.expr import (And, BinaryApp, Call, Expr, GetAttr, HasAttr, Is, Ite, Like, Lit, Or, Prim, RecordExpr,
                        SetExpr, UnaryApp, Var)
 from spec.request import Request
+from spec.terms import and_, eq, ite, not_, or_, select
 from spec.values import (EntityUID, Entry, Value, bool_value, entity_uid, long_value, make_record, make_set,
                          map_contains, set_all, set_any, set_contains, string_val, string_value)
 from spec.wildcard import wildcard_match
@@ -43,26 +44,27 @@ def _ok_bool(b: z3.BoolRef) -> z3.DatatypeRef:
 
 def _int_or_err(no_overflow: z3.BoolRef, i: z3.BitVecRef) -> z3.DatatypeRef:
     """Lean `intOrErr`: the 64-bit result, or arithBoundsError on overflow."""
-    return z3.If(no_overflow, ok(long_value(i)), err("arithBoundsError"))
+    return ite(no_overflow, ok(long_value(i)), err("arithBoundsError"))
 
 
 def _find_or_err(m: z3.ArrayRef, k: z3.SeqRef, kind: str) -> z3.DatatypeRef:
     """Lean `Map.findOrErr`."""
-    return z3.If(Entry.is_present(m[k]), ok(Entry.entry_value(m[k])), err(kind))
+    entry = select(m, k)
+    return ite(Entry.is_present(entry), ok(Entry.entry_value(entry)), err(kind))
 
 
 def _both(recognizer, a: z3.DatatypeRef, b: z3.DatatypeRef) -> z3.BoolRef:
-    return z3.And(recognizer(a), recognizer(b))
+    return and_(recognizer(a), recognizer(b))
 
 
 # ----- unary operators (Lean `apply₁`) -----
 
 APPLY1: dict[object, Callable[[object, z3.DatatypeRef], Arms]] = {
-    "not": lambda op, v: [(V.is_bool(v), _ok_bool(z3.Not(V.b(v))))],
+    "not": lambda op, v: [(V.is_bool(v), _ok_bool(not_(V.b(v))))],
     "neg": lambda op, v: [(V.is_long(v), _int_or_err(z3.BVSNegNoOverflow(V.i(v)), -V.i(v)))],
     "isEmpty": lambda op, v: [(V.is_set(v), _ok_bool(z3.Length(V.elems(v)) == 0))],
     Like: lambda op, v: [(V.is_string(v), _ok_bool(wildcard_match(V.s(v), op.pattern)))],
-    Is: lambda op, v: [(V.is_entity(v), _ok_bool(EntityUID.ty(V.uid(v)) == string_val(op.ety)))],
+    Is: lambda op, v: [(V.is_entity(v), _ok_bool(eq(EntityUID.ty(V.uid(v)), string_val(op.ety))))],
 }
 
 
@@ -74,13 +76,13 @@ def apply1(op: object, v: z3.DatatypeRef) -> z3.DatatypeRef:
 
 def in_entity(uid1: z3.DatatypeRef, uid2: z3.DatatypeRef, es: Entities) -> z3.BoolRef:
     """Lean `inₑ`: equal, or an ancestor."""
-    return z3.Or(uid1 == uid2, es.is_ancestor(uid1, uid2))
+    return or_(eq(uid1, uid2), es.is_ancestor(uid1, uid2))
 
 
 def in_set(uid: z3.DatatypeRef, s: z3.DatatypeRef, es: Entities) -> z3.DatatypeRef:
     """Lean `inₛ`: every element must be an entity; `in` some element."""
-    return z3.If(set_all(s, V.is_entity), _ok_bool(set_any(s, lambda e: in_entity(uid, V.uid(e), es))),
-                 err("typeError"))
+    return ite(set_all(s, V.is_entity), _ok_bool(set_any(s, lambda e: in_entity(uid, V.uid(e), es))),
+               err("typeError"))
 
 
 def _add(a: z3.BitVecRef, b: z3.BitVecRef) -> z3.DatatypeRef:
@@ -103,7 +105,7 @@ def _compare(less: Callable[[z3.BitVecRef, z3.BitVecRef], z3.BoolRef]) -> Callab
 
 
 APPLY2: dict[str, Callable[[z3.DatatypeRef, z3.DatatypeRef, Entities], Arms]] = {
-    "eq": lambda v1, v2, es: [(z3.BoolVal(True), _ok_bool(v1 == v2))],
+    "eq": lambda v1, v2, es: [(z3.BoolVal(True), _ok_bool(eq(v1, v2)))],
     "less": _compare(lambda a, b: a < b),
     "lessEq": _compare(lambda a, b: a <= b),
     "add": lambda v1, v2, es: [(_both(V.is_long, v1, v2), _add(V.i(v1), V.i(v2)))],
@@ -113,12 +115,13 @@ APPLY2: dict[str, Callable[[z3.DatatypeRef, z3.DatatypeRef, Entities], Arms]] = 
     "containsAll": lambda v1, v2, es: [(_both(V.is_set, v1, v2), _ok_bool(set_all(v2, lambda e: set_contains(v1, e))))],
     "containsAny": lambda v1, v2, es: [(_both(V.is_set, v1, v2), _ok_bool(set_any(v1, lambda e: set_contains(v2, e))))],
     "mem": lambda v1, v2, es: [(_both(V.is_entity, v1, v2), _ok_bool(in_entity(V.uid(v1), V.uid(v2), es))),
-                               (z3.And(V.is_entity(v1), V.is_set(v2)), in_set(V.uid(v1), v2, es))],
-    "hasTag": lambda v1, v2, es: [(z3.And(V.is_entity(v1), V.is_string(v2)),
+                               (and_(V.is_entity(v1), V.is_set(v2)), in_set(V.uid(v1), v2, es))],
+    "hasTag": lambda v1, v2, es: [(and_(V.is_entity(v1), V.is_string(v2)),
                                    _ok_bool(map_contains(es.tags_or_empty(V.uid(v1)), V.s(v2))))],
-    "getTag": lambda v1, v2, es: [(z3.And(V.is_entity(v1), V.is_string(v2)),
-                                   z3.If(es.exists[V.uid(v1)], _find_or_err(es.tags[V.uid(v1)], V.s(v2), "tagDoesNotExist"),
-                                         err("entityDoesNotExist")))],
+    "getTag": lambda v1, v2, es: [(and_(V.is_entity(v1), V.is_string(v2)),
+                                   ite(select(es.exists, V.uid(v1)),
+                                       _find_or_err(select(es.tags, V.uid(v1)), V.s(v2), "tagDoesNotExist"),
+                                       err("entityDoesNotExist")))],
 }
 
 
@@ -139,27 +142,28 @@ def get_attr(v: z3.DatatypeRef, a: str, es: Entities) -> z3.DatatypeRef:
     """Lean `getAttr`: of a record, or of an entity that exists."""
     name = string_val(a)
     return cases((V.is_record(v), _find_or_err(V.attrs(v), name, "attrDoesNotExist")),
-                 (V.is_entity(v), z3.If(es.exists[V.uid(v)], _find_or_err(es.attrs[V.uid(v)], name, "attrDoesNotExist"),
-                                        err("entityDoesNotExist"))))
+                 (V.is_entity(v), ite(select(es.exists, V.uid(v)),
+                                      _find_or_err(select(es.attrs, V.uid(v)), name, "attrDoesNotExist"),
+                                      err("entityDoesNotExist"))))
 
 
 # ----- expressions (Lean `evaluate`): each form, on the results of its sub-expressions -----
 
 def _as_bool(r: z3.DatatypeRef, f: Callable[[z3.BoolRef], z3.DatatypeRef]) -> z3.DatatypeRef:
     """`do let b ← r.as Bool; f b`."""
-    return bind(r, lambda v: z3.If(V.is_bool(v), f(V.b(v)), err("typeError")))
+    return bind(r, lambda v: ite(V.is_bool(v), f(V.b(v)), err("typeError")))
 
 
 def eval_ite(r1: z3.DatatypeRef, r2: z3.DatatypeRef, r3: z3.DatatypeRef) -> z3.DatatypeRef:
-    return _as_bool(r1, lambda b: z3.If(b, r2, r3))
+    return _as_bool(r1, lambda b: ite(b, r2, r3))
 
 
 def eval_and(r1: z3.DatatypeRef, r2: z3.DatatypeRef) -> z3.DatatypeRef:
-    return _as_bool(r1, lambda b: z3.If(b, _as_bool(r2, _ok_bool), _ok_bool(b)))
+    return _as_bool(r1, lambda b: ite(b, _as_bool(r2, _ok_bool), _ok_bool(b)))
 
 
 def eval_or(r1: z3.DatatypeRef, r2: z3.DatatypeRef) -> z3.DatatypeRef:
-    return _as_bool(r1, lambda b: z3.If(b, _ok_bool(b), _as_bool(r2, _ok_bool)))
+    return _as_bool(r1, lambda b: ite(b, _ok_bool(b), _as_bool(r2, _ok_bool)))
 
 
 def eval_unary(op: object, r: z3.DatatypeRef) -> z3.DatatypeRef:

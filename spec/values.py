@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import z3
 
 from spec.ext.ipaddr import IPNet
+from spec.terms import fast_decl, fast_decls, select, store
 
 String = z3.StringSort()
 Long = z3.BitVecSort(64)
@@ -51,14 +52,11 @@ _entry.declare("absent")
 _entry.declare("present", ("entry_value", z3.DatatypeSort("Value")))
 Value, Entry = z3.CreateDatatypes(_value, _entry)
 
+fast_decls(EntityUID, Value, Entry)
+
 Map = z3.ArraySort(String, Entry)
 Values = z3.SeqSort(Value)
 EMPTY_MAP = z3.K(String, Entry.absent)
-
-
-def store(a: z3.ArrayRef, i: z3.ExprRef, v: z3.ExprRef) -> z3.ArrayRef:
-    """`z3.Store`, without z3py re-checking sorts at each link of a long chain (it costs 10x the store)."""
-    return z3.ArrayRef(z3.Z3_mk_store(a.ctx_ref(), a.as_ast(), i.as_ast(), v.as_ast()), a.ctx)
 
 
 @lru_cache(maxsize=65536)
@@ -133,7 +131,7 @@ def _key(v: z3.DatatypeRef) -> z3.SeqRef:
            _bits("U", Value.dur(v)))))))))))
 
 
-key = z3.Function("key", Value, String)
+key = fast_decl(z3.Function("key", Value, String))
 """The rank of a value in the canonical order, which sorts sets: any injective function will do.
 
 The model leaves it uninterpreted, so what is proved holds whichever one Cedar
@@ -152,19 +150,42 @@ def with_concrete_key(term: z3.ExprRef) -> z3.ExprRef:
 
 # ----- sets -----
 
+def _filter(keeps: Callable[[z3.SeqRef, z3.SeqRef], z3.BoolRef]) -> z3.ArrayRef:
+    """`fun k => fun acc e => if keeps (key e) k then acc ++ [e] else acc`: a fold step, for the key `k` of a value.
+
+    Closed, so the value (which may hold sets, with folds of their own) is never
+    under a binder: Z3 rewrites a term anew under each binder, so a step that
+    captured the value would cost exponential time in the depth of nested sets.
+    """
+    k, acc, e = z3.String("k"), z3.Const("acc", Values), z3.Const("e", Value)
+    return z3.Lambda([k], z3.Lambda([acc, e], z3.If(keeps(key(e), k), z3.Concat(acc, z3.Unit(e)), acc)))
+
+
+BELOW = _filter(lambda key_e, k: key_e < k)
+"""`BELOW[key(v)]`: the fold step keeping the elements below `v`."""
+ABOVE = _filter(lambda key_e, k: k < key_e)
+"""`ABOVE[key(v)]`: the fold step keeping the elements above `v`."""
+
+
 def _insert(elems: z3.SeqRef, v: z3.DatatypeRef) -> z3.SeqRef:
     """`elems` (ascending by key) with `v` in its place, unless it is already there."""
-    acc, e = z3.Const("acc", Values), z3.Const("e", Value)
     empty = z3.Empty(Values)
-    below = z3.SeqFoldLeft(z3.Lambda([acc, e], z3.If(key(e) < key(v), z3.Concat(acc, z3.Unit(e)), acc)), empty, elems)
-    above = z3.SeqFoldLeft(z3.Lambda([acc, e], z3.If(key(v) < key(e), z3.Concat(acc, z3.Unit(e)), acc)), empty, elems)
+    below = z3.SeqFoldLeft(BELOW[key(v)], empty, elems)
+    above = z3.SeqFoldLeft(ABOVE[key(v)], empty, elems)
     return z3.Concat(below, z3.Unit(v), above)
+
+
+def _keys_step() -> z3.ArrayRef:
+    acc, e = z3.Const("acc", String), z3.Const("e", Value)
+    return z3.Lambda([acc, e], z3.Concat(acc, key(e)))
+
+
+_KEYS_STEP = _keys_step()
 
 
 def _set_of(elems: z3.SeqRef) -> z3.DatatypeRef:
     """The set whose elements, ascending by key, are `elems`."""
-    acc, e = z3.Const("acc", String), z3.Const("e", Value)
-    keys = z3.SeqFoldLeft(z3.Lambda([acc, e], z3.Concat(acc, key(e))), z3.StringVal(""), elems)
+    keys = z3.SeqFoldLeft(_KEYS_STEP, z3.StringVal(""), elems)
     return Value.set(elems, z3.Concat(z3.StringVal("["), keys, z3.StringVal("]")))
 
 
@@ -246,7 +267,7 @@ def map_of(entries: Mapping[str, z3.DatatypeRef]) -> z3.ArrayRef:
 
 
 def map_contains(m: z3.ArrayRef, k: z3.SeqRef) -> z3.BoolRef:
-    return Entry.is_present(m[k])
+    return Entry.is_present(select(m, k))
 
 
 # ----- reading ground values back -----

@@ -149,12 +149,22 @@ class _VarDef:
         self.start, self.end = start, end
 
 
+_SPECIALS = frozenset({_Var, _Name, _Str, _Bool, _Num, _Access, _Member, _Path, _VarDef})
+
+
 def _start(x: Any) -> int:
+    """Where a token, a special primary or an AST node starts."""
+    cls = x.__class__
+    if cls is Token or cls in _SPECIALS:
+        return x.start  # type: ignore[no-any-return]
     loc = getattr(x, "loc", None)
     return loc.start if loc is not None else x.start
 
 
 def _end(x: Any) -> int:
+    cls = x.__class__
+    if cls is Token or cls in _SPECIALS:
+        return x.end  # type: ignore[no-any-return]
     loc = getattr(x, "loc", None)
     return loc.end if loc is not None else x.end
 
@@ -297,8 +307,7 @@ class _Builder:
         rpar: Token = c[i + 3]
         principal, action, resource = self.scope(c[i + 2], effect_tok, rpar)
         conditions = tuple(c[i + 4:-1])
-        first = c[0]
-        start = first[2] if first.__class__ is tuple else _start(first)
+        start = c[0][2]  # an annotation's start, or the effect token's
         policy_id = f"policy{self.policy_count}"
         self.policy_count += 1
         self.slots = []
@@ -480,7 +489,7 @@ class _Builder:
     def action_uid(self, rhs: Any, expected: str) -> EntityUID:
         if rhs.__class__ is Lit and rhs.value.__class__ is EntityUID:
             uid: EntityUID = rhs.value
-            if uid.type.rsplit("::", 1)[-1] != "Action":
+            if uid[0] != "Action" and not uid[0].endswith("::Action"):
                 raise _Fail(f"expected an entity uid with type `Action` but got `{uid}`", _start(rhs), _end(rhs),
                             help="action entities must have type `Action`, optionally in a namespace")
             return uid
@@ -912,7 +921,7 @@ def _run_by_shape(tokens: list[Token], source: Source) -> list[Policy] | None:
     return policies
 
 
-_COMPILE_AFTER = 3  # replays of a shape before it is compiled (compiling costs a few replays)
+_COMPILE_AFTER = 200  # replays of a shape before it is compiled (compiling one costs about 100 replays)
 
 
 class _Shape:

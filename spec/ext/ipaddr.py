@@ -12,10 +12,13 @@ import re
 
 import z3
 
+from spec.terms import fast_decls
+
 IPNet = z3.Datatype("IPNet")
 IPNet.declare("ipv4", ("v4_addr", z3.BitVecSort(32)), ("v4_prefix", z3.BitVecSort(8)))
 IPNet.declare("ipv6", ("v6_addr", z3.BitVecSort(128)), ("v6_prefix", z3.BitVecSort(8)))
 IPNet = IPNet.create()
+fast_decls(IPNet)
 
 _V4_NUM = re.compile(r"0|[1-9][0-9]{0,2}")
 _V6_NUM = re.compile(r"[0-9a-fA-F]{1,4}")

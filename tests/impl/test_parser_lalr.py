@@ -58,8 +58,11 @@ def test_recorded_parses_replay_and_compile_to_what_the_table_builds() -> None:
             start = end
 
 
+@pytest.mark.parametrize("compile_after", [1, 200])
 @pytest.mark.parametrize("copies", [1, 2, 5])
-def test_policy_sets_parsed_by_shape_are_what_the_policies_rule_parses(copies: int) -> None:
+def test_policy_sets_parsed_by_shape_are_what_the_policies_rule_parses(copies: int, compile_after: int,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(policy_parser, "_COMPILE_AFTER", compile_after)
     for text in POLICY_SETS:
         text = "\n".join([text] * copies)  # shapes recur: replayed, then compiled
         try:
@@ -85,7 +88,9 @@ BROKEN = [
 
 @pytest.mark.parametrize("broken", BROKEN)
 @pytest.mark.parametrize("position", [0, 3, 7])
-def test_an_error_after_recurring_shapes_is_the_error_of_the_whole_set(broken: str, position: int) -> None:
+def test_an_error_after_recurring_shapes_is_the_error_of_the_whole_set(broken: str, position: int,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(policy_parser, "_COMPILE_AFTER", 2)  # the shape is compiled before the error
     good = ['permit(principal == User::"a", action, resource) when { context.x == 1 };'] * 7
     text = "\n".join(good[:position] + [broken] + good[position:])
     with pytest.raises(ParseError) as by_shape:
