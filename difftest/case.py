@@ -105,6 +105,21 @@ class Case:
         out["context"] = value_to_json(value_from_json(r["context"]), resolve(a.context), random.Random(self.seed + i))
         return out
 
+    @property
+    def text_requests(self) -> bool:
+        """Whether the engines get this case's requests with `Type::"id"` text for the entities."""
+        return self.seed % 7 == 3
+
+    def request_for(self, i: int, schema: bool) -> dict[str, Any]:
+        """Request `i` as handed to the engines: with a schema, its context partly implicit; in
+        some cases, its principal, action and resource as `Type::"id"` text (which both engines
+        read only in Rust's normalized spelling; the printer spells ids variously)."""
+        r = self.request_schema_form(i) if schema else self.requests[i]
+        if not self.text_requests:
+            return r
+        printer = PolicyPrinter(random.Random(self.seed + i))
+        return {**r, **{role: printer.uid(r[role]) for role in ("principal", "action", "resource")}}
+
     def request_conforms(self, i: int) -> bool:
         return self.requests_conform[i] if i < len(self.requests_conform) else True
 
@@ -266,11 +281,10 @@ def load(path: Path, to_est: Callable[[str], dict[str, Any]] | None = None) -> C
 
     text = resolve_path(doc["policies"]).read_text()
     schema_text = resolve_path(doc["schema"]).read_text() if doc.get("schema") else None
-    entities_text: str | None = resolve_path(doc["entities"]).read_text()
+    entities_text = resolve_path(doc["entities"]).read_text()  # as written: JSON text may say more than Python reads
     try:
         entities = json.loads(entities_text)
-        entities_text = None
-    except ValueError:  # a malformed-entities finding keeps its text as it was
+    except ValueError:  # malformed entities (a finding about reading them)
         entities = []
     policies: list[dict[str, Any]] = []
     if to_est is not None:

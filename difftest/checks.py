@@ -33,7 +33,11 @@ from typing import Any
 from . import normalize
 from .case import Case
 from .forms import policy_forms
+from .generators.est import walk
 from .generators.mutate import JSON_TOKENS, SCHEMA_TOKENS, mutate_entities, mutate_json, mutate_text
+from .generators.near_miss import near_miss_json, near_miss_text
+from .generators.policy_text import PolicyPrinter
+from .oracles import RustPanicked
 from .outcome import PERMITTED_AFTER_VALIDATION, Outcome
 
 
@@ -73,7 +77,7 @@ class Checker:
         res.stats[f"cases:{case.mode}"] += 1
         res.forms.update(policy_forms(case.policies, case.links))
         res.forms.update({f"gen:{k}": v for k, v in case.notes.items()})
-        for group in ("auth", "auth-schema", "validate", "parse", "schema"):
+        for group in ("auth", "auth-schema", "validate", "parse", "schema", "entities", "api"):
             res.findings += self.check(group, case, res)
         if self.fuzz:
             res.findings += self.fuzz_case(case, res)
@@ -81,10 +85,14 @@ class Checker:
 
     def check(self, group: str, case: Case, res: CaseResult | None = None) -> list[Finding]:
         res = res if res is not None else CaseResult()
-        if group in ("auth", "soundness"):
-            findings = self.auth(case, res, soundness_only=group == "soundness")
-        else:
-            findings = getattr(self, group.replace("-", "_"))(case, res)
+        try:
+            if group in ("auth", "soundness"):
+                findings = self.auth(case, res, soundness_only=group == "soundness")
+            else:
+                findings = getattr(self, group.replace("-", "_"))(case, res)
+        except RustPanicked:
+            res.stats[f"rust-panic:{group}"] += 1
+            return []
         for f in findings:
             f.group = f.group or ("soundness" if f.check.startswith("soundness") else group)
         return findings
@@ -135,7 +143,7 @@ class Checker:
             x, y = out[a][i], out[b][i]
             if res is not None:
                 res.stats[f"compared:{check}:{a}-vs-{b}"] += 1
-            if x.crash is None and y.crash is None and x.key() != y.key():
+            if x.crash is None and y.crash is None and not x.agrees(y):
                 findings.append(Finding(f"{check}:{a}-vs-{b}", f"{a}: {x.brief()}\n{b}: {y.brief()}", case, i))
         return findings
 
@@ -182,6 +190,11 @@ class Checker:
             return [Finding("validate:impl-vs-rust",
                             f"impl: passed={mine.passed} failing={sorted(mine.failing)}\n"
                             f"rust: passed={theirs.passed} failing={sorted(theirs.failing)}", case)]
+        res.stats["compared:validate-kinds:impl-vs-rust"] += 1
+        ours, rusts = mine.comparable_kinds(theirs)
+        if ours != rusts:
+            return [Finding("validate-kinds:impl-vs-rust",
+                            f"impl: {sorted(ours)}\nrust: {sorted(rusts)}", case)]
         return []
 
     # ------------------------------------------------------------------ parsing and printing
@@ -267,6 +280,80 @@ class Checker:
                 findings.append(Finding(f"schema:{label}", "printing and re-reading the schema changed it", case))
         return findings
 
+    def entities(self, case: Case, res: CaseResult) -> list[Finding]:
+        """The engine's entities JSON writer: what it writes reads back as the same entities, and Rust reads it."""
+        if self.impl is None:
+            return []
+        impl = self.impl.impl
+        findings: list[Finding] = []
+        for schema in (False, True) if case.schema_text is not None else (False,):
+            sch = None
+            if schema:
+                sch, bad = self.impl._guard("schema", lambda: self.impl.schema(case.schema_text or ""))
+                if bad is not None:
+                    continue
+            data = case.entities_schema_form() if schema else case.entities
+            ents, bad = self.impl._guard("entities", lambda: impl.Entities.from_json(data, sch))
+            if bad is not None:
+                if bad.crash is not None:
+                    findings.append(Finding("crash:impl-entities", bad.crash, case))
+                continue
+            res.stats["compared:entities:roundtrip"] += 1
+            written, bad = self.impl._guard("entities", lambda: json.dumps(ents.to_json(), ensure_ascii=False))
+            again, bad = (None, bad) if bad is not None else self.impl._guard(
+                "entities", lambda: impl.Entities.from_json(written))
+            if bad is not None:
+                findings.append(Finding("crash:impl-entities" if bad.crash else "entities:roundtrip", bad.brief(), case))
+                continue
+            changed = [e.uid for e in ents if again.get(e.uid) is None or not e.same_as(again.get(e.uid))]
+            if changed or len(again) != len(ents):
+                findings.append(Finding("entities:roundtrip", f"written and read back, these differ: {changed[:3]}", case))
+            elif self.rust is not None and not self.rust.accepts_entities(written, None):
+                findings.append(Finding("entities:roundtrip", f"Rust refuses the entities the engine wrote:\n{written[:500]}",
+                                        case))
+        return findings
+
+    def api(self, case: Case, res: CaseResult) -> list[Finding]:
+        """Engine entry points handed a value of the wrong Python type: a Cedar error (or an answer), never
+        another exception."""
+        if self.impl is None:
+            return []
+        impl = self.impl.impl
+        rng = random.Random(case.seed ^ 0xA11)
+        text, schema = case.policy_text, case.schema_text or ""
+        request = case.requests[0] if case.requests else {}
+        calls = (
+            ("PolicySet.from_str", lambda b: impl.PolicySet.from_str(b)),
+            ("PolicySet.from_json", lambda b: impl.PolicySet.from_json(b)),
+            ("Entities.from_json", lambda b: impl.Entities.from_json(b)),
+            ("Entities.from_json(schema)", lambda b: impl.Entities.from_json(case.entities, b)),
+            ("Schema.from_str", lambda b: impl.Schema.from_str(b)),
+            ("Schema.from_json", lambda b: impl.Schema.from_json(b)),
+            ("is_authorized(request)", lambda b: impl.is_authorized(b, text, case.entities)),
+            ("is_authorized(principal)", lambda b: impl.is_authorized({**request, "principal": b}, text, case.entities)),
+            ("is_authorized(context)", lambda b: impl.is_authorized({**request, "context": b}, text, case.entities)),
+            ("is_authorized(policies)", lambda b: impl.is_authorized(request, b, case.entities)),
+            ("is_authorized(policy list)", lambda b: impl.is_authorized(request, [b], case.entities)),
+            ("is_authorized(entities)", lambda b: impl.is_authorized(request, text, b)),
+            ("is_authorized(schema)", lambda b: impl.is_authorized(request, text, case.entities, b)),
+            ("Authorizer", lambda b: impl.Authorizer(b)),
+            ("Authorizer.is_authorized", lambda b: impl.Authorizer(text, case.entities).is_authorized(b)),
+            ("Request", lambda b: impl.Authorizer(text, case.entities).is_authorized(impl.Request(b, b, b, b))),
+            ("validate(policies)", lambda b: impl.validate(b, schema)),
+            ("validate(schema)", lambda b: impl.validate(text, b)),
+            ("evaluate(expression)", lambda b: impl.evaluate(b, request)),
+            ("evaluate(request)", lambda b: impl.evaluate("principal", b)),
+            ("parse_context", lambda b: impl.parse_context(b)),
+        )
+        findings: list[Finding] = []
+        for name, call in rng.sample(calls, 3):
+            value = rng.choice((None, 5, 1.5, b"\xff", bytearray(b"x"), [1], {"a": 1}, True, "x", object(), ("a", "b")))
+            res.stats["compared:api:crash-free"] += 1
+            _, bad = self.impl._guard(name, lambda: call(value))
+            if bad is not None and bad.crash is not None:
+                findings.append(Finding("crash:impl-api", f"{name} given {value!r}: {bad.crash}", case))
+        return findings
+
     # ------------------------------------------------------------------ malformed input
 
     def fuzz_case(self, case: Case, res: CaseResult) -> list[Finding]:
@@ -286,10 +373,15 @@ class Checker:
             text_mutant.entities_text = mutate_text(rng, json.dumps(case.entities, ensure_ascii=rng.random() < 0.5),
                                                     JSON_TOKENS)
             findings += self.check("entities-accept", text_mutant, res)
+            res.stats["fuzz:inputs"] += 1
+            findings += self.check("parse-accept", _derived(case, text_override=_near_miss(rng, case)), res)
             if case.policies:
-                json_mutant = _derived(case, text_override=None)
-                json_mutant.policy_json_override = mutate_json(rng, case.policies_json())
-                findings += self.check("json-accept", json_mutant, res)
+                text = json.dumps(case.policies_json(), ensure_ascii=rng.random() < 0.5)
+                for json_mutant_doc in (mutate_json(rng, case.policies_json()), near_miss_json(rng, case.policies_json()),
+                                        mutate_text(rng, text, JSON_TOKENS)):
+                    json_mutant = _derived(case, text_override=None)
+                    json_mutant.policy_json_override = json_mutant_doc
+                    findings += self.check("json-accept", json_mutant, res)
             if case.schema_json is not None:
                 findings += self.check("schema-json-accept",
                                        _derived(case, schema_json=mutate_json(rng, case.schema_json)), res)
@@ -327,11 +419,13 @@ class Checker:
 
     def json_accept(self, case: Case, res: CaseResult) -> list[Finding]:
         """The JSON policy form, malformed: refused alike, and read alike when accepted."""
-        obj = case.policy_json_override
+        obj = case.policy_json_override  # a JSON document, or JSON text
         # Acceptance is Rust's JSON reader's verdict; Rust may print what it read as text
         # it cannot parse back (e.g. a method call with no receiver), so that is no verdict.
         theirs = self.rust.policy_text_of(obj)
-        mine, bad = self.impl._guard("json", lambda: self.impl.impl.PolicySet.from_json(json.loads(json.dumps(obj))))
+        # The engine reads JSON text itself in half the cases (its own JSON reader), parsed JSON in the others.
+        given = obj if isinstance(obj, str) else json.dumps(obj) if case.seed % 2 else json.loads(json.dumps(obj))
+        mine, bad = self.impl._guard("json", lambda: self.impl.impl.PolicySet.from_json(given))
         res.stats["fuzz:json-accepted" if theirs is not None else "fuzz:json-refused"] += 1
         res.stats["compared:json-accept:policy"] += 1
         if bad is not None and bad.crash is not None:
@@ -340,10 +434,16 @@ class Checker:
             who = "impl refused" if mine is None else "impl accepted"
             return [Finding("json-accept:policy", f"{who} a JSON policy set that Rust "
                             f"{'accepts' if mine is None else 'refuses'}" + (f": {bad.rejected}" if bad else ""), case)]
-        if theirs is None or not isinstance(obj, dict):
+        if theirs is None:
             return []
-        # Compare the readings as text (links have none, so they are set aside here).
-        unlinked = {**obj, "templateLinks": []}
+        if isinstance(obj, str):
+            obj = json.loads(obj)
+        if not isinstance(obj, dict):
+            return []
+        # Compare the readings as text: Rust prints static policies only, so the templates are
+        # compared as the static policies they become with each slot read as an entity `Slot::"..."`
+        # (links have no text of their own, so they are set aside here).
+        unlinked = _templates_as_static(obj)
         theirs = self.rust.policies_from_json(unlinked)
         text, bad = self.impl._guard("json", lambda: self.impl.impl.PolicySet.from_json(unlinked).to_cedar())
         if bad is not None:
@@ -392,6 +492,30 @@ class Checker:
         return findings
 
 
+def _templates_as_static(doc: dict[str, Any]) -> dict[str, Any]:
+    """`doc` with no links, and each template moved to the static policies with its slots replaced by entities."""
+    statics = dict(doc.get("staticPolicies") or {}) if isinstance(doc.get("staticPolicies"), dict) else {}
+    templates = doc.get("templates") if isinstance(doc.get("templates"), dict) else {}
+    for tid, t in templates.items():
+        if not isinstance(t, dict):
+            continue
+        t = dict(t)
+        for var in ("principal", "resource"):
+            c = t.get(var)
+            if isinstance(c, dict):
+                c = dict(c)
+                if isinstance(c.get("slot"), str):
+                    c["entity"] = {"type": "Slot", "id": c.pop("slot")}
+                inner = c.get("in")
+                if isinstance(inner, dict) and isinstance(inner.get("slot"), str):
+                    inner = dict(inner)
+                    inner["entity"] = {"type": "Slot", "id": inner.pop("slot")}
+                    c["in"] = inner
+                t[var] = c
+        statics[f"{tid}__template"] = t
+    return {"staticPolicies": statics, "templates": {}, "templateLinks": []}
+
+
 def _bodies(ps: dict[str, Any]) -> list[str]:
     """A policy set's static policies, ids aside, as a sorted list of canonical JSON.
 
@@ -399,6 +523,16 @@ def _bodies(ps: dict[str, Any]) -> list[str]:
     """
     n = normalize.policy_set(ps)
     return sorted(json.dumps(p, sort_keys=True) for p in n["staticPolicies"].values())
+
+
+def _near_miss(rng: random.Random, case: Case) -> str:
+    """The case's policies as text, with one near miss (`generators.near_miss`) built from its parts."""
+    printer = PolicyPrinter(random.Random(case.seed))
+    samples = [printer.expr(node) for p in case.policies for c in p.get("conditions", []) for node in walk(c["body"])
+               if rng.random() < 0.2][:20]
+    uids = [printer.uid(e["uid"]) for e in case.entities[:10]]
+    actions = [u for u in uids if u.split("::\"")[0].endswith("Action")]
+    return near_miss_text(rng, [printer.policy(p) for p in case.policies], samples, uids, actions)
 
 
 def _derived(case: Case, **changes: Any) -> Case:

@@ -18,6 +18,8 @@ left out, because a bug there is not a semantic bug:
   annotated to return an exception or diagnostic (`-> EvaluationError`,
   `-> ParseError`, `-> _Fail`, ...), `__repr__`/`__str__`, and the helpers
   listed in `MESSAGE_ONLY` (each checked to feed nothing but messages);
+- error values `(start, end, message)` (a tuple ending in a message string),
+  and statements that only feed a variable of `MESSAGE_ONLY_VARIABLES`;
 - `assert` statements, docstrings, type annotations, and `repr=` flags.
 """
 
@@ -38,6 +40,13 @@ AREAS: dict[str, tuple[str, ...]] = {
     "entities": ("impl/entities.py",),
 }
 """The engine's areas and their files (relative to the repository root)."""
+
+MESSAGE_ONLY_VARIABLES: dict[str, dict[str, frozenset[str]]] = {
+    # the "try replacing `==` with `in`" help text of an invalid action application
+    "impl/validator/scope.py": {"check_action_application": frozenset({"hints", "etype"})},
+}
+"""Local variables (per file and function) that only hold message text: statements that only
+feed them are left out."""
 
 MESSAGE_ONLY: dict[str, frozenset[str]] = {
     # what the author wrote / what the parser expected, for parse-error messages; `_all_errors`
@@ -101,9 +110,11 @@ class Site:
 class _Sites(ast.NodeVisitor):
     """Every place one of the operators applies, outside the message-only code (module docstring)."""
 
-    def __init__(self, message_only: frozenset[str]) -> None:
+    def __init__(self, message_only: frozenset[str], message_variables: dict[str, frozenset[str]]) -> None:
         self.sites: list[Site] = []
         self.message_only = message_only
+        self.variables_of = message_variables
+        self.message_variables: frozenset[str] = frozenset()  # those of the function being visited
         self._stmt: ast.stmt | None = None
         self._depth = 0  # enclosing functions
 
@@ -111,7 +122,25 @@ class _Sites(ast.NodeVisitor):
         assert self._stmt is not None
         self.sites.append(Site(kind, node, self._stmt, self._depth > 0))
 
+    def _feeds_message_only(self, stmt: ast.stmt) -> bool:
+        """Whether `stmt` only changes message-only variables (`hints.append(..)`, `hints = ..`, or
+        an `if`/`for` whose every statement does)."""
+        names = self.message_variables
+        if not names:
+            return False
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            f = stmt.value.func
+            return isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in names
+        if isinstance(stmt, (ast.Assign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            return all(isinstance(t, ast.Name) and t.id in names for t in targets)
+        if isinstance(stmt, (ast.If, ast.For)):
+            return all(self._feeds_message_only(x) for x in (*stmt.body, *stmt.orelse))
+        return False
+
     def visit(self, node: ast.AST) -> None:
+        if isinstance(node, ast.stmt) and self._feeds_message_only(node):
+            return
         if isinstance(node, ast.stmt):
             outer, self._stmt = self._stmt, node
             try:
@@ -141,11 +170,13 @@ class _Sites(ast.NodeVisitor):
         for default in (*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)):
             self.visit(default)
         self._depth += 1
+        outer, self.message_variables = self.message_variables, self.variables_of.get(node.name, self.message_variables)
         try:
             for stmt in node.body:
                 self.visit(stmt)
         finally:
             self._depth -= 1
+            self.message_variables = outer
 
     visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
 
@@ -161,6 +192,13 @@ class _Sites(ast.NodeVisitor):
             return
         for stmt in node.body:
             self.visit(stmt)
+
+    def visit_Tuple(self, node: ast.Tuple) -> None:
+        *first, last = node.elts or [None]
+        is_message = isinstance(last, ast.JoinedStr) or (isinstance(last, ast.Constant) and isinstance(last.value, str))
+        if len(node.elts) == 3 and is_message and not any(isinstance(x, ast.Constant) for x in first):
+            return  # an error value (start, end, message)
+        self.generic_visit(node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -292,7 +330,7 @@ def rewrite(source: str, kind: str, node: ast.AST) -> tuple[str, str] | None:
 
 
 def sites(path: str, source: str) -> list[Site]:
-    finder = _Sites(MESSAGE_ONLY.get(path, frozenset()))
+    finder = _Sites(MESSAGE_ONLY.get(path, frozenset()), MESSAGE_ONLY_VARIABLES.get(path, {}))
     finder.visit(ast.parse(source))
     return finder.sites
 

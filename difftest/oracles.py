@@ -49,12 +49,63 @@ def rust_error_kind(message: str) -> str:
     return "?"
 
 
+_VALIDATION_KINDS = (
+    ("unrecognized entity type", "unrecognized_entity_type"),
+    ("unrecognized action", "unrecognized_action"),
+    ("unable to find an applicable action", "invalid_action_application"),
+    ("unexpected type", "unexpected_type"),
+    ("the types ", "incompatible_types"),
+    ("unable to guarantee safety of access to optional attribute", "unsafe_optional_attribute_access"),
+    ("unable to guarantee safety of access to tag", "unsafe_tag_access"),
+    ("`.getTag()` is not allowed", "no_tags_allowed"),
+    ("attribute ", "attribute_not_found"),
+    ("undefined extension function", "undefined_extension"),
+    ("wrong number of arguments", "wrong_number_arguments"),
+    ("error during extension function argument validation", "function_argument_validation"),
+    ("empty set literals are forbidden", "empty_set_forbidden"),
+    ("extension constructors may not be called with non-literal", "non_literal_extension_constructor"),
+)
+"""Rust's validation messages (after `for policy `p`, `) -> the engine's error kinds."""
+
+
+_FOR_POLICY = re.compile(r"^for policy `(?:[^`]|``)*`(, |: )(.*)$", re.S)
+
+
+def rust_validation_kind(message: str) -> str:
+    """The engine's name for the kind of a Rust validation error ("?" if unknown)."""
+    m = _FOR_POLICY.match(message)
+    if m is not None and m.group(1) == ": ":
+        return "invalid_enum_entity"  # the only error Rust words "for policy `p`: ..."
+    text = m.group(2) if m is not None else message
+    for prefix, kind in _VALIDATION_KINDS:
+        if text.startswith(prefix):
+            return kind
+    return "?"
+
+
 @dataclass(slots=True)
 class Validation:
     passed: bool
     failing: frozenset[str]  # ids of the policies with errors
     rejected: str | None = None  # the input could not be read at all
     crash: str | None = None
+    kinds: frozenset[tuple[str, str]] = frozenset()  # (policy id, error kind) of every error
+
+    def comparable_kinds(self, other: "Validation") -> tuple[frozenset, frozenset]:
+        """Both sides' error kinds, leaving out the policies where either side has a kind the other
+        cannot name ("?")."""
+        unsure = {p for p, k in self.kinds | other.kinds if k == "?"}
+        return (frozenset(x for x in self.kinds if x[0] not in unsure),
+                frozenset(x for x in other.kinds if x[0] not in unsure))
+
+
+class RustPanicked(Exception):
+    """Rust panicked on this input: it gives no verdict to compare with."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Panic:
+    message: str
 
 
 class RustOracle:
@@ -70,12 +121,27 @@ class RustOracle:
 
     def _remembered(self, what: str, key: Any, compute: Callable[[], Any]) -> Any:
         if self.memo is None:
-            return compute()
+            answer = self._unless_panic(compute)
+            if answer.__class__ is _Panic:
+                raise RustPanicked(answer.message)
+            return answer
         k = hashlib.blake2b(json.dumps([what, key], ensure_ascii=False).encode(errors="surrogatepass"),
                             digest_size=16).hexdigest()
         if k not in self.memo:
-            self.memo[k] = compute()
-        return self.memo[k]
+            self.memo[k] = self._unless_panic(compute)
+        answer = self.memo[k]
+        if answer.__class__ is _Panic:
+            raise RustPanicked(answer.message)
+        return answer
+
+    @staticmethod
+    def _unless_panic(compute: Callable[[], Any]) -> Any:
+        try:
+            return compute()
+        except BaseException as e:  # noqa: BLE001 - pyo3 turns a Rust panic into a BaseException
+            if type(e).__name__ != "PanicException":
+                raise
+            return _Panic(str(e))
 
     def authorize(self, case: Case, schema: bool = False) -> list[Outcome]:
         key = [case.digest(), case.seed, schema]  # the schema-directed forms are drawn from the seed
@@ -101,7 +167,7 @@ class RustOracle:
                 ents = cp.Entities.from_json_str(json.dumps(case.entities))
         except ValueError as e:
             return [Outcome.refused(f"entities: {e}")] * len(case.requests)
-        requests = [case.request_schema_form(i) if schema else r for i, r in enumerate(case.requests)]
+        requests = [case.request_for(i, schema) for i in range(len(case.requests))]
         results = cp.is_authorized_batch(requests, ps, ents, sch)
         return [self._outcome(r) for r in results]
 
@@ -129,9 +195,10 @@ class RustOracle:
         except ValueError as e:
             return Validation(False, frozenset(), rejected=str(e))
         failing = frozenset(e.policy_id for e in res.errors)
-        if not res.validation_passed and not failing:
+        if not res.validation_passed and (not failing or "" in failing):  # "" : the schema or policies did not parse
             return Validation(False, frozenset(), rejected="; ".join(e.error for e in res.errors))
-        return Validation(res.validation_passed, failing)
+        return Validation(res.validation_passed, failing,
+                          kinds=frozenset((e.policy_id, rust_validation_kind(e.error)) for e in res.errors))
 
     def rejected_policy_ids(self, text: str, schema_text: str) -> set[str] | None:
         """For the validated-only generator: the policies the Rust validator rejects."""
@@ -154,13 +221,16 @@ class RustOracle:
         return self.policy_json(text) if text is not None else None
 
     def policy_text_of(self, obj: Any) -> str | None:
+        """Rust's reading of a JSON policy set (a document or JSON text), printed as Cedar text; None if refused."""
+        text = obj if isinstance(obj, str) else json.dumps(obj)
+
         def compute() -> str | None:
             try:
-                return str(self.cedarpy.PolicySet.from_json_str(json.dumps(obj)))
+                return str(self.cedarpy.PolicySet.from_json_str(text))
             except (ValueError, TypeError):
                 return None
 
-        return self._remembered("policy_text_of", json.dumps(obj), compute)
+        return self._remembered("policy_text_of", text, compute)
 
     def format(self, text: str) -> str | None:
         def compute() -> str | None:
@@ -250,7 +320,7 @@ class ImplOracle:
         `Authorizer` (which reads and validates them itself, remembering what it can), or the
         one-call `is_authorized` with the policies as text."""
         impl = self.impl
-        requests = [case.request_schema_form(i) if schema else r for i, r in enumerate(case.requests)]
+        requests = [case.request_for(i, schema) for i in range(len(case.requests))]
         n = len(requests)
         ps, bad = self.policy_set(case)
         if bad:
@@ -294,9 +364,22 @@ class ImplOracle:
         return Outcome.answer(resp.decision.value, list(resp.reasons), errs)
 
     def validate(self, case: Case) -> Validation:
+        """`impl.validate`, given the schema (chosen by the seed) as a `Schema`, Cedar text, JSON or
+        JSON text, and the policies as a `PolicySet` or (where ids agree, see `authorize`) text."""
+        route = case.seed // 12 % 4
+        schema: Any = case.schema_text or ""
+        if route == 0 or case.schema_json is None:
+            schema = self.schema(schema) if route == 0 else schema
+        elif route >= 2:
+            schema = case.schema_json if route == 2 else json.dumps(case.schema_json)
+        named = any("id" in (p.get("annotations") or {}) for p in case.policies)
+        as_text = case.seed % 3 == 0 and not named and case.text_override is None
+
         def run() -> Any:
+            if as_text:
+                return self.impl.validate(case.policy_text, schema)
             ps = self.impl.PolicySet.from_str(case.policy_text, ids_from_annotations=False)
-            return self.impl.validate(ps, self.schema(case.schema_text or ""))
+            return self.impl.validate(ps, schema)
 
         try:
             with time_limit(CALL_SECONDS):
@@ -307,7 +390,8 @@ class ImplOracle:
             return Validation(False, frozenset(), rejected=f"{type(e).__name__}: {e.message}")
         except Exception as e:  # noqa: BLE001
             return Validation(False, frozenset(), crash=f"{type(e).__name__}: {e}")
-        return Validation(res.passed, frozenset(e.policy_id for e in res.errors))
+        return Validation(res.passed, frozenset(e.policy_id for e in res.errors),
+                          kinds=frozenset((e.policy_id, e.kind) for e in res.errors))
 
 
 def available(name: str) -> bool:

@@ -43,6 +43,14 @@ class Outcome:
             return ("rejected",)
         return (self.decision, self.reasons, self.errors)
 
+    def agrees(self, other: "Outcome") -> bool:
+        """Same `key()`, and the same error kind for each erroring policy where both engines name it."""
+        if self.key() != other.key():
+            return False
+        if "?" in self.error_kinds() | other.error_kinds():
+            return True
+        return self.kinds == other.kinds
+
     def error_kinds(self) -> set[str]:
         return {k for _, k in self.kinds}
 

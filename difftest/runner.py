@@ -328,7 +328,7 @@ def replay(path: Path, opts: Options) -> int:
             print(f"  {name:5s}: {outs[i].brief()}")
     findings: list[Finding] = []
     recorded = doc.get("difftest", {}).get("group")
-    for group in [recorded] if recorded else ["auth", "auth-schema", "validate", "parse", "schema"]:
+    for group in [recorded] if recorded else ["auth", "auth-schema", "validate", "parse", "schema", "entities", "api"]:
         findings += checker.check(group, case)
     for f in findings:
         print(f"MISMATCH {f.check}" + (f" (request {f.request})" if f.request is not None else "") + f"\n{f.detail}")

@@ -11,7 +11,7 @@ Every node is immutable and compares structurally, ignoring `loc`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Literal, Union
 
 from .errors import Loc
@@ -319,3 +319,36 @@ class TemplateLink:
     template_id: str
     new_id: str
     values: tuple[tuple[str, EntityUID], ...]  # (slot name, entity), sorted by slot name
+
+
+# ---------------------------------------------------------------- construction speed
+
+
+def _direct_init(cls: type) -> None:
+    """Give a frozen slots dataclass an `__init__` that stores each field through its slot.
+
+    The dataclass one stores through `object.__setattr__` (to get past `frozen`), which
+    costs about twice as much, and the parser builds a node for every few tokens of a
+    policy set. Same parameters, defaults and result; still frozen afterwards."""
+    names: dict[str, object] = {}
+    params, lines = [], []
+    for f in fields(cls):
+        assert f.default_factory is MISSING and f.init, f  # not handled (and not needed)
+        names[f"_set_{f.name}"] = getattr(cls, f.name).__set__
+        if f.default is MISSING:
+            params.append(f.name)
+        else:
+            names[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
+        lines.append(f"    _set_{f.name}(self, {f.name})")
+    assert not hasattr(cls, "__post_init__"), cls
+    exec(f"def __init__(self, {', '.join(params)}):\n" + "\n".join(lines), names)  # noqa: S102 - field names only
+    init = names["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
+    cls.__init__ = init  # type: ignore[misc]
+
+
+for _node in (Lit, Var, Slot, If, And, Or, UnaryApp, BinaryApp, GetAttr, HasAttr, Like, Is, SetLit, RecordLit,
+              ExtCall, ScopeConstraint, ActionConstraint, Condition, Policy, TemplateLink):
+    _direct_init(_node)
+del _node

@@ -190,8 +190,11 @@ class Authorizer:
     def is_authorized(self, request: Request | Mapping[str, Any]) -> Response:
         """The decision for `request`: a `Request` (taken as valid), or a dict as
         `is_authorized` takes (read, and validated as the constructor says)."""
-        if request.__class__ is Request and _well_formed(request):  # type: ignore[arg-type]
-            principal, action, resource, context = request
+        if request.__class__ is Request:
+            principal, action, resource, context = request  # type: ignore[misc]
+            if (principal.__class__ is not EntityUID or action.__class__ is not EntityUID
+                    or resource.__class__ is not EntityUID or context.__class__ is not Record):
+                principal, action, resource, context = self._read_request(request)  # see `_well_formed`
         else:
             principal, action, resource, context = self._read_request(request)
         masks = self._masks

@@ -8,8 +8,10 @@ Loading follows Rust's `EntityJsonParser` and `Entities::from_entities`:
 2. the same uid twice is an error unless both entries are identical;
 3. with a schema, every non-action entity must conform (required attributes,
    attribute and tag types, allowed parent types, enumerated ids);
-4. ancestors are closed transitively once; a cycle is an error (Rust's
-   `enforce_dag`);
+4. a cycle in the hierarchy is an error (Rust's `enforce_dag`); each entity's
+   ancestors (the transitive closure of its parents) are computed when first
+   asked for, so a deep hierarchy costs what its queries need, not the square
+   of its depth up front;
 5. with a schema, an action entity given in the JSON must equal the schema's
    declaration (same ancestors, no attributes or tags), and the schema's
    action entities are added.
@@ -37,9 +39,10 @@ _EMPTY: frozenset = frozenset()
 
 
 class Entity:
-    """One entity. `ancestors` is the transitive closure of `parents`, filled in by `Entities`."""
+    """One entity. `ancestors` is the transitive closure of `parents` within the `Entities` store
+    holding it (computed on first use, then kept), or its parents alone outside any store."""
 
-    __slots__ = ("uid", "attrs", "parents", "ancestors", "tags")
+    __slots__ = ("uid", "attrs", "parents", "tags", "_ancestors", "_store")
 
     def __init__(
         self,
@@ -51,8 +54,20 @@ class Entity:
         self.uid = uid
         self.attrs: dict[str, Value] = dict(attrs) if attrs else {}
         self.parents: frozenset[EntityUID] = frozenset(parents)
-        self.ancestors: frozenset[EntityUID] = self.parents
         self.tags: dict[str, Value] = dict(tags) if tags else {}
+        self._ancestors: frozenset[EntityUID] | None = None
+        self._store: dict[EntityUID, Entity] | None = None
+
+    @property
+    def ancestors(self) -> frozenset[EntityUID]:
+        found = self._ancestors
+        if found is None:
+            found = self._ancestors = _closure(self, self._store) if self._store is not None else self.parents
+        return found
+
+    @ancestors.setter
+    def ancestors(self, value: frozenset[EntityUID]) -> None:
+        self._ancestors = value
 
     def same_as(self, other: "Entity") -> bool:
         """Rust's `deep_eq` as used for duplicate entries (before ancestors are closed)."""
@@ -86,9 +101,9 @@ class Entities:
     __slots__ = ("by_uid",)
 
     def __init__(self, entities: Iterable[Entity] = ()) -> None:
-        """Store `entities` (identical duplicates allowed) and close their ancestors."""
+        """Store `entities` (identical duplicates allowed); an entity among its own ancestors is an error."""
         self.by_uid: dict[EntityUID, Entity] = _entity_map(entities)
-        _close_ancestors(self.by_uid)
+        _link_hierarchy(self.by_uid)
 
     # ------------------------------------------------------------ reading
 
@@ -143,8 +158,8 @@ class Entities:
             for e in by_uid.values():
                 if not is_action_type(e.uid[0]):
                     _check_conforms(e, schema)
-        _close_ancestors(by_uid)
-        if schema is not None:
+        _link_hierarchy(by_uid)
+        if schema is not None:  # (action entities' ancestors are taken before the schema's actions join the store)
             actions = schema_facts(schema).action_ancestors
             for e in by_uid.values():
                 if is_action_type(e.uid[0]):
@@ -273,19 +288,21 @@ def _check_action(e: Entity, schema: Schema, actions: dict[EntityUID, frozenset[
         raise EntityError(f"definition of action `{e.uid}` does not match its schema declaration")
 
 
-def _close_ancestors(by_uid: dict[EntityUID, Entity]) -> None:
-    """Fill in every entity's `ancestors`; an entity among its own ancestors is an error.
+def _link_hierarchy(by_uid: dict[EntityUID, Entity]) -> None:
+    """Attach every entity to the store (for `Entity.ancestors`); an entity among its own
+    ancestors is an error (Rust's `enforce_dag`).
 
-    Iterative depth-first search in post-order, so a deep hierarchy cannot
-    exhaust the Python stack; parents that are not in the store contribute
-    only themselves.
+    Iterative depth-first search, linear in entities and parent edges, so a deep hierarchy
+    cannot exhaust the Python stack; parents that are not in the store end a path.
     """
     done: set[EntityUID] = set()
     on_path: set[EntityUID] = set()
-    for root in by_uid:
+    for root, entity in by_uid.items():
+        entity._store = by_uid
+        entity._ancestors = None
         if root in done:
             continue
-        stack: list[tuple[EntityUID, Iterator[EntityUID]]] = [(root, iter(by_uid[root].parents))]
+        stack: list[tuple[EntityUID, Iterator[EntityUID]]] = [(root, iter(entity.parents))]
         on_path.add(root)
         while stack:
             uid, pending = stack[-1]
@@ -300,13 +317,26 @@ def _close_ancestors(by_uid: dict[EntityUID, Entity]) -> None:
                 stack.pop()
                 on_path.discard(uid)
                 done.add(uid)
-                e = by_uid[uid]
-                closed = set(e.parents)
-                for parent in e.parents:
-                    pe = by_uid.get(parent)
-                    if pe is not None:
-                        closed.update(pe.ancestors)
-                e.ancestors = frozenset(closed)
+
+
+def _closure(entity: Entity, by_uid: dict[EntityUID, Entity]) -> frozenset[EntityUID]:
+    """The ancestors of `entity` in `by_uid`: its parents, theirs, and so on (reusing what
+    other entities already know of theirs). The hierarchy is acyclic (`_link_hierarchy`)."""
+    found = set(entity.parents)
+    pending = list(found)
+    while pending:
+        parent = by_uid.get(pending.pop())
+        if parent is None:
+            continue
+        known = parent._ancestors
+        if known is not None:
+            found |= known
+            continue
+        for grandparent in parent.parents:
+            if grandparent not in found:
+                found.add(grandparent)
+                pending.append(grandparent)
+    return frozenset(found)
 
 
 def parse_context(source: Any, schema: Schema | None = None, action: EntityUID | None = None) -> Record:

@@ -7,8 +7,9 @@ exactly Rust's JSON (`Value` with `__entity`/`__extn` escapes, every operator
 key, any known extension function as a key, ...) and reports a malformed
 document as a `ParseError` naming the JSON path of the problem.
 
-Both directions walk expressions with an explicit stack, so nesting depth is
-limited only by `impl.parser.MAX_DEPTH`, never by Python's recursion limit.
+Both directions walk expressions with an explicit stack, never Python's
+recursion. JSON text nests at most 127 levels, as Rust's reader allows; a policy
+nested deeper than Python's JSON writer can go is a `CedarError` to write.
 """
 
 from __future__ import annotations

@@ -95,8 +95,6 @@ def explain_form(show: str, parts: list["Part"], result: z3.ExprRef, typing: "Ty
                 context[f"e{n}"] = _json(m, Result.ok_value(r), pt)
             else:
                 notes.append(f"  e{n} ({p.label}) raises {kind} instead")
-        req = m.eval(Value.entity(EntityUID.entity_uid(z3.StringVal("User"), z3.StringVal("alice"))))
-        del req
         lines = [f"the validator types `{show}` as {type_text(ty)}, yet it evaluates to "
                  f"{result_text(m, result, ty)}:",
                  f"context type (the parts' types): {{{', '.join(schema)}}}",
@@ -104,3 +102,59 @@ def explain_form(show: str, parts: list["Part"], result: z3.ExprRef, typing: "Ty
                  "request (context):", f"  {render.value(context)}", *notes]
         return "\n".join(lines)
     return explain
+
+
+# ----- is a model a genuine counterexample? -----
+
+class _Schema:
+    """`spec.types.has_type`'s view of the symbolic schema."""
+
+    def valid_uid(self, uid: z3.ExprRef, ety: str) -> z3.BoolRef:
+        from proofs.typed_env import valid_uid
+        return valid_uid(uid)
+
+
+def _with_has_type(f: z3.ExprRef, m: z3.ModelRef, memo: dict[int, z3.ExprRef]) -> z3.ExprRef:
+    """`f` with each `inst(v, t)` replaced by `spec.types.has_type(v, <t in m>)`: the real InstanceOfType."""
+    from proofs.instance_of import inst
+    from spec.types import has_type
+    if f.get_id() in memo:
+        return memo[f.get_id()]
+    if z3.is_quantifier(f):
+        out = z3.z3._to_expr_ref(z3.Z3_update_term(f.ctx_ref(), f.as_ast(), 1,
+                                                   (z3.Ast * 1)(_with_has_type(f.body(), m, memo).as_ast())), f.ctx)
+    elif z3.is_app(f) and f.decl().eq(inst):
+        v, t = f.children()
+        out = has_type(_with_has_type(v, m, memo), python_type(m, t), _Schema())
+    elif z3.is_app(f) and f.num_args() > 0:
+        args = [_with_has_type(c, m, memo) for c in f.children()]
+        out = z3.z3._to_expr_ref(z3.Z3_update_term(f.ctx_ref(), f.as_ast(), len(args),
+                                                   (z3.Ast * len(args))(*[a.as_ast() for a in args])), f.ctx)
+    else:
+        out = f
+    memo[f.get_id()] = out
+    return out
+
+
+def holds(m: z3.ModelRef, f: z3.BoolRef) -> bool | None:
+    """Is `f` true in model `m`, reading `inst` as the real InstanceOfType? (None: could not tell.)"""
+    g = m.eval(_with_has_type(f, m, {}), model_completion=True)
+    if z3.is_true(g) or z3.is_false(g):
+        return z3.is_true(g)
+    for answer, test in ((True, z3.Not(g)), (False, g)):
+        s = z3.Solver()
+        s.set(timeout=2000)
+        s.add(test)
+        if s.check() == z3.unsat:
+            return answer
+    return None
+
+
+def genuine(facts: list[z3.BoolRef], claim: z3.BoolRef) -> Callable[[z3.ModelRef], bool]:
+    """A model is a counterexample if the facts hold in it and the claim does not (`inst` read for real)."""
+    def check(m: z3.ModelRef) -> bool:
+        try:
+            return holds(m, claim) is False and all(holds(m, f) is True for f in facts)
+        except Exception:  # noqa: BLE001 - a model this check cannot read is not confirmed
+            return False
+    return check

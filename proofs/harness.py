@@ -56,6 +56,9 @@ class Goal:
     simplify: bool = False  # first normalize every formula with `z3.simplify` (so equal terms meet)
     prettier: list[z3.BoolRef] = field(default_factory=list)  # tried first when printing a counterexample
     fallback: "Callable[[], Goal] | None" = None  # the same claim posed otherwise, tried if this one is not proved
+    # For a relaxed goal (`propositional`), whose models need not be models of the real claim: whether a
+    # model is a genuine counterexample. Without it, a relaxed goal only ever proves.
+    validate: "Callable[[z3.ModelRef], bool] | None" = None
     timeout_ms: int | None = None  # this goal's own limit (a quick first try before the fallback)
 
 
@@ -78,12 +81,14 @@ def explain(goal: Goal, model: z3.ModelRef) -> str:
 
 
 def check(goal: Goal, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Verdict:
-    """Is `goal.claim` implied by `goal.facts` (or, failing that, by its fallback's)?"""
-    verdict = _check(goal, timeout_ms)
-    if verdict.status is not Status.PROVED and goal.fallback is not None:
-        again = _check(goal.fallback(), timeout_ms)
-        return Verdict(again.goal, again.status, verdict.seconds + again.seconds, again.detail)
-    return verdict
+    """Is `goal.claim` implied by `goal.facts`? Tries the goal, then its fallbacks in turn."""
+    seconds, current = 0.0, goal
+    while True:
+        verdict = _check(current, timeout_ms)
+        seconds += verdict.seconds
+        if verdict.status is not Status.UNKNOWN or current.fallback is None:
+            return Verdict(verdict.goal, verdict.status, seconds, verdict.detail)
+        current = current.fallback()
 
 
 def _check(goal: Goal, timeout_ms: int) -> Verdict:
@@ -94,7 +99,7 @@ def _check(goal: Goal, timeout_ms: int) -> Verdict:
     if goal.simplify:
         formulas = [z3.simplify(f) for f in formulas]
     if goal.opaque or goal.propositional:
-        formulas = opaque(formulas, quantifiers=goal.propositional)
+        formulas = opaque(formulas, sequences=goal.opaque, quantifiers=goal.propositional)
     solver.add(*formulas)
     answer = solver.check()
     seconds = time.perf_counter() - start
@@ -102,6 +107,8 @@ def _check(goal: Goal, timeout_ms: int) -> Verdict:
         return Verdict(goal.name, Status.PROVED, seconds)
     if answer == z3.sat:
         model = solver.model()
+        if goal.propositional and (goal.validate is None or not goal.validate(model)):
+            return Verdict(goal.name, Status.UNKNOWN, time.perf_counter() - start, "a model of the relaxed goal only")
         if goal.prettier:
             solver.add(*goal.prettier)
             if solver.check() == z3.sat:

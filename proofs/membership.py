@@ -48,7 +48,7 @@ def in_list_step(es: Entities) -> Lemma:
             sets.fold_any_iff.at(grown, z3.BoolVal(False), P=in_it),
             sets.insert_any.at(s, v, P=in_it), sets.key_injective_on.at(s, v)],
             uses=(sets.fold_all_iff, sets.insert_all, sets.fold_any_iff, sets.insert_any, sets.key_injective_on),
-            propositional=True)]
+            opaque=True, propositional=True)]
     return Lemma("in_list_step", (s, v, b, a), statement, proof)
 
 
@@ -67,7 +67,7 @@ def in_literals(name: str, a: z3.ExprRef, entities: Sequence[z3.ExprRef], es: En
     final = z3.Implies(invariant(a, Value.elems(the_set), hit, es), equation)
     steps = [Goal(f"{name}: the empty list", [], base),
              Goal(f"{name}: each entity in turn", [sets.KEY_INJECTIVE], reached, uses=(step,),
-                  known=[base, *known], propositional=True),
+                  known=[base, *known], opaque=True, propositional=True),
              Goal(f"{name}: a set's membership is its invariant", [], final),
              Goal(f"{name}: membership", [sets.KEY_INJECTIVE], equation, known=[reached, final])]
     return steps, equation, hit

@@ -25,6 +25,7 @@ from typing import Callable
 import z3
 
 from proofs import render, sets
+from proofs.explain import genuine
 from proofs.harness import Goal, Obligation
 from proofs.holes import evaluate_form, mark
 from proofs.logic import Lemma, Steps, closure
@@ -163,8 +164,10 @@ def _action_list_lemma(n: int, step: Lemma, index: IndexEncoding) -> Lemma:
     explain = _explain_scope("action", "in", entities, None, result, selected)
 
     def proof() -> Steps:
-        return [*steps, Goal(name, [sets.KEY_INJECTIVE], result == _ok_bool(selected), explain, known=[closure(steps[-1])],
-                             prettier=_prettier(entities), simplify=True, propositional=True)]
+        claim = result == _ok_bool(selected)
+        return [*steps, Goal(name, [sets.KEY_INJECTIVE], claim, explain, known=[closure(steps[-1])],
+                             prettier=_prettier(entities), simplify=True, opaque=True, propositional=True,
+                             validate=genuine([sets.KEY_INJECTIVE], claim))]
     return Lemma(name, (), statement, proof)
 
 

@@ -5,7 +5,8 @@ a time (`_insert`: the elements below the new one, the new one, the elements
 above it, each part a fold over the sequence), and `set_all` / `set_any` are
 folds. The lemmas relate these folds to plain statements over the indices of a
 sequence (`all_of`, `any_of`), by induction on the sequence, for any property
-`P` and filter condition `C` (uninterpreted: instances substitute real ones).
+`P` (uninterpreted: instances substitute real ones) and for the two filters of
+`_insert` (`BELOW`, `ABOVE`, at any key).
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ import z3
 
 from proofs.harness import Goal
 from proofs.logic import Lemma, Steps, fresh, glued, on_sequences
-from spec.values import Value, Values, _insert, key
+from spec.values import ABOVE, BELOW, Value, Values, _insert, key
 
 Pred = Callable[[z3.ExprRef], z3.BoolRef]
 P = z3.Function("P", Value, z3.BoolSort())
-C = z3.Function("C", Value, z3.BoolSort())
 EMPTY = z3.Empty(Values)
 
 
@@ -60,18 +60,25 @@ def fold_any(acc: z3.BoolRef, s: z3.SeqRef, pred: Pred) -> z3.BoolRef:
     return z3.SeqFoldLeft(z3.Lambda([a, e], z3.Or(a, pred(e))), acc, s)
 
 
-def keep(acc: z3.SeqRef, s: z3.SeqRef, cond: Pred) -> z3.SeqRef:
-    """The filter fold of `spec.values._insert`: the elements of `s` satisfying `cond`, after `acc`."""
-    a, e = z3.Const("acc", Values), z3.Const("e", Value)
-    return z3.SeqFoldLeft(z3.Lambda([a, e], z3.If(cond(e), z3.Concat(a, z3.Unit(e)), a)), acc, s)
+STEPS = {"below": BELOW, "above": ABOVE}  # the fold steps of `spec.values._insert`, for a key
+
+
+def keep(acc: z3.SeqRef, s: z3.SeqRef, side: str, k: z3.SeqRef) -> z3.SeqRef:
+    """A filter fold of `spec.values._insert`: after `acc`, the elements of `s` whose keys are on `side` of `k`."""
+    return z3.SeqFoldLeft(STEPS[side][k], acc, s)
+
+
+def kept(side: str, k: z3.SeqRef) -> Pred:
+    """Whether the filter keeps an element (the condition inside the step)."""
+    return (lambda e: key(e) < k) if side == "below" else (lambda e: k < key(e))
 
 
 def below(v: z3.ExprRef) -> Pred:
-    return lambda e: key(e) < key(v)
+    return kept("below", key(v))
 
 
 def above(v: z3.ExprRef) -> Pred:
-    return lambda e: key(v) < key(e)
+    return kept("above", key(v))
 
 
 def not_(pred: Pred) -> Pred:
@@ -82,7 +89,6 @@ _s, _t, _acc_seq = z3.Const("s", Values), z3.Const("t", Values), z3.Const("acc0"
 _h, _v, _x = z3.Const("h", Value), z3.Const("v", Value), z3.Const("x", Value)
 _acc = z3.Bool("acc0")
 _p = lambda x: P(x)  # noqa: E731
-_c = lambda x: C(x)  # noqa: E731
 
 
 def _int(name: str) -> z3.ArithRef:
@@ -214,55 +220,68 @@ fold_any_iff = Lemma("fold_any_iff", (_s, _acc), fold_any(_acc, _s, _p) == z3.Or
 
 # ----- the filters of _insert -----
 
-def _keep_all() -> Steps:
-    """Induction on `s`: the accumulator grows by the head when it passes the filter."""
-    def base(claim: z3.BoolRef) -> Steps:
-        return [Goal("keep_all (empty)", [], claim)]
-
-    def step(h: z3.ExprRef, t: z3.SeqRef, ih: Callable, claim: z3.BoolRef) -> Steps:
-        grown = z3.Concat(_acc_seq, z3.Unit(h))
-        shape = [all_of_concat.at(z3.Unit(h), t), all_of_unit.at(h)]
-        return [Goal("keep_all (head kept)", [_c(h)], claim,
-                     known=[ih(grown), *shape, all_of_concat.at(_acc_seq, z3.Unit(h))],
-                     uses=(all_of_concat, all_of_unit)),
-                Goal("keep_all (head dropped)", [z3.Not(_c(h))], claim, known=[ih(_acc_seq), *shape],
-                     uses=(all_of_concat, all_of_unit))]
-    return on_sequences("keep_all", (_s, _acc_seq), keep_all.statement, base, step)
+_kv = z3.String("k0")
 
 
-keep_all = Lemma("keep_all", (_s, _acc_seq),
-                 z3.Implies(z3.And(all_of(_acc_seq, _p), all_of(_s, _p)), all_of(keep(_acc_seq, _s, _c), _p)),
-                 _keep_all, (P, C))
+def _keep_all(side: str) -> Callable[[], Steps]:
+    """Induction on `s`: the accumulator grows by the head when the filter keeps it."""
+    name = f"keep_all_{side}"
+
+    def proof() -> Steps:
+        def base(claim: z3.BoolRef) -> Steps:
+            return [Goal(f"{name} (empty)", [], claim)]
+
+        def step(h: z3.ExprRef, t: z3.SeqRef, ih: Callable, claim: z3.BoolRef) -> Steps:
+            grown = z3.Concat(_acc_seq, z3.Unit(h))
+            shape = [all_of_concat.at(z3.Unit(h), t), all_of_unit.at(h)]
+            keeps = kept(side, _kv)(h)
+            return [Goal(f"{name} (head kept)", [keeps], claim,
+                         known=[ih(grown, _kv), *shape, all_of_concat.at(_acc_seq, z3.Unit(h))],
+                         uses=(all_of_concat, all_of_unit)),
+                    Goal(f"{name} (head dropped)", [z3.Not(keeps)], claim, known=[ih(_acc_seq, _kv), *shape],
+                         uses=(all_of_concat, all_of_unit))]
+        return on_sequences(name, (_s, _acc_seq, _kv), keep_all[side].statement, base, step)
+    return proof
 
 
-def _keep_any() -> Steps:
-    def base(claim: z3.BoolRef) -> Steps:
-        return [Goal("keep_any (empty)", [], claim, known=[any_of_empty.at(P=lambda x: z3.And(_c(x), _p(x)))],
-                     uses=(any_of_empty,))]
-
-    def step(h: z3.ExprRef, t: z3.SeqRef, ih: Callable, claim: z3.BoolRef) -> Steps:
-        grown = z3.Concat(_acc_seq, z3.Unit(h))
-        both = lambda x: z3.And(_c(x), _p(x))  # noqa: E731
-        shape = [any_of_concat.at(z3.Unit(h), t, P=both), any_of_unit.at(h, P=both)]
-        return [Goal("keep_any (head kept)", [_c(h)], claim,
-                     known=[ih(grown), *shape, any_of_concat.at(_acc_seq, z3.Unit(h)), any_of_unit.at(h)],
-                     uses=(any_of_concat, any_of_unit)),
-                Goal("keep_any (head dropped)", [z3.Not(_c(h))], claim, known=[ih(_acc_seq), *shape],
-                     uses=(any_of_concat, any_of_unit))]
-    return on_sequences("keep_any", (_s, _acc_seq), keep_any.statement, base, step)
+keep_all = {side: Lemma(f"keep_all_{side}", (_s, _acc_seq, _kv),
+                        z3.Implies(z3.And(all_of(_acc_seq, _p), all_of(_s, _p)), all_of(keep(_acc_seq, _s, side, _kv), _p)),
+                        _keep_all(side), (P,)) for side in STEPS}
 
 
-keep_any = Lemma("keep_any", (_s, _acc_seq),
-                 z3.Implies(z3.Or(any_of(_acc_seq, _p), any_of(_s, lambda x: z3.And(_c(x), _p(x)))),
-                            any_of(keep(_acc_seq, _s, _c), _p)),
-                 _keep_any, (P, C))
+def _keep_any(side: str) -> Callable[[], Steps]:
+    name = f"keep_any_{side}"
+
+    def proof() -> Steps:
+        both = lambda x: z3.And(kept(side, _kv)(x), _p(x))  # noqa: E731
+
+        def base(claim: z3.BoolRef) -> Steps:
+            return [Goal(f"{name} (empty)", [], claim, known=[any_of_empty.at(P=both)], uses=(any_of_empty,))]
+
+        def step(h: z3.ExprRef, t: z3.SeqRef, ih: Callable, claim: z3.BoolRef) -> Steps:
+            grown = z3.Concat(_acc_seq, z3.Unit(h))
+            shape = [any_of_concat.at(z3.Unit(h), t, P=both), any_of_unit.at(h, P=both)]
+            keeps = kept(side, _kv)(h)
+            return [Goal(f"{name} (head kept)", [keeps], claim,
+                         known=[ih(grown, _kv), *shape, any_of_concat.at(_acc_seq, z3.Unit(h)), any_of_unit.at(h)],
+                         uses=(any_of_concat, any_of_unit)),
+                    Goal(f"{name} (head dropped)", [z3.Not(keeps)], claim, known=[ih(_acc_seq, _kv), *shape],
+                         uses=(any_of_concat, any_of_unit))]
+        return on_sequences(name, (_s, _acc_seq, _kv), keep_any[side].statement, base, step)
+    return proof
+
+
+keep_any = {side: Lemma(f"keep_any_{side}", (_s, _acc_seq, _kv),
+                        z3.Implies(z3.Or(any_of(_acc_seq, _p), any_of(_s, lambda x: z3.And(kept(side, _kv)(x), _p(x)))),
+                                   any_of(keep(_acc_seq, _s, side, _kv), _p)),
+                        _keep_any(side), (P,)) for side in STEPS}
 
 
 # ----- insertion -----
 
 def _parts(s: z3.SeqRef, v: z3.ExprRef) -> tuple[z3.SeqRef, z3.SeqRef, z3.SeqRef]:
     """`_insert(s, v)` and its two filtered parts, checked to be what `spec.values` builds."""
-    lower, upper = keep(EMPTY, s, below(v)), keep(EMPTY, s, above(v))
+    lower, upper = keep(EMPTY, s, "below", key(v)), keep(EMPTY, s, "above", key(v))
     whole = _insert(s, v)
     expected = z3.Concat(lower, z3.Concat(z3.Unit(v), upper))
     if not whole.eq(expected):
@@ -274,9 +293,10 @@ def _insert_all() -> Steps:
     whole, lower, upper = _parts(_s, _v)
     rest = z3.Concat(z3.Unit(_v), upper)
     return [Goal("insert_all", [], insert_all.statement,
-                 known=[keep_all.at(_s, EMPTY, C=below(_v)), keep_all.at(_s, EMPTY, C=above(_v)), all_of_empty.at(),
-                        all_of_concat.at(lower, rest), all_of_concat.at(z3.Unit(_v), upper), all_of_unit.at(_v)],
-                 uses=(keep_all, all_of_empty, all_of_concat, all_of_unit))]
+                 known=[keep_all["below"].at(_s, EMPTY, key(_v)), keep_all["above"].at(_s, EMPTY, key(_v)),
+                        all_of_empty.at(), all_of_concat.at(lower, rest), all_of_concat.at(z3.Unit(_v), upper),
+                        all_of_unit.at(_v)],
+                 uses=(keep_all["below"], keep_all["above"], all_of_empty, all_of_concat, all_of_unit))]
 
 
 insert_all = Lemma("insert_all", (_s, _v),
@@ -309,7 +329,7 @@ def _insert_any() -> Steps:
     rest = z3.Concat(z3.Unit(_v), upper)
     i = _int("insert_any.i")
     shape = [any_of_concat.at(lower, rest), any_of_concat.at(z3.Unit(_v), upper), any_of_unit.at(_v)]
-    def kept(cond: Pred) -> z3.BoolRef:
+    def witness(cond: Pred) -> z3.BoolRef:
         both = lambda x: z3.And(cond(x), _p(x))  # noqa: E731
         return z3.Implies(any_at(_s, both, i), any_of(_s, both))
     return glued("insert_any", insert_any.statement, [
@@ -319,9 +339,9 @@ def _insert_any() -> Steps:
         Goal("insert_any: the new one", [_p(_v)], any_of(whole, _p), known=shape, uses=(any_of_concat, any_of_unit)),
         Goal("insert_any: each element", [any_at(_s, _p, i), all_at(_s, unique_key(_v), i)], any_of(whole, _p),
              fresh=(i,),
-             known=[*shape, keep_any.at(_s, EMPTY, C=below(_v)), keep_any.at(_s, EMPTY, C=above(_v)),
-                    any_of_empty.at(), kept(below(_v)), kept(above(_v))],
-             uses=(any_of_concat, any_of_unit, keep_any, any_of_empty)),
+             known=[*shape, keep_any["below"].at(_s, EMPTY, key(_v)), keep_any["above"].at(_s, EMPTY, key(_v)),
+                    any_of_empty.at(), witness(below(_v)), witness(above(_v))],
+             uses=(any_of_concat, any_of_unit, keep_any["below"], keep_any["above"], any_of_empty)),
     ], [all_of(_s, unique_key(_v))])
 
 

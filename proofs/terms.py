@@ -29,34 +29,35 @@ def _is_closed(t: z3.ExprRef, memo: dict[int, int]) -> bool:
 _FOLDS = (z3.Z3_OP_SEQ_FOLDL, z3.Z3_OP_SEQ_FOLDLI, z3.Z3_OP_SEQ_MAP, z3.Z3_OP_SEQ_MAPI)
 
 
-def _hidden(t: z3.ExprRef, quantifiers: bool) -> bool:
+def _hidden(t: z3.ExprRef, sequences: bool, quantifiers: bool) -> bool:
     """Is `t` (closed) a term to hide: a compound sequence (not a string), a fold, or a quantifier?"""
     if z3.is_quantifier(t):
         return quantifiers
-    if not z3.is_app(t) or t.num_args() == 0:
+    if not sequences or not z3.is_app(t) or t.num_args() == 0:
         return False
     if t.decl().kind() in _FOLDS:
         return True
     return isinstance(t.sort(), z3.SeqSortRef) and not t.sort().is_string()
 
 
-def _outer(t: z3.ExprRef, found: dict[int, z3.ExprRef], memo: dict[int, int], quantifiers: bool) -> None:
+def _outer(t: z3.ExprRef, found: dict[int, z3.ExprRef], memo: dict[int, int], sequences: bool,
+           quantifiers: bool) -> None:
     """Collect the outermost closed terms of `t` to hide."""
-    if _is_closed(t, memo) and _hidden(t, quantifiers):
+    if _is_closed(t, memo) and _hidden(t, sequences, quantifiers):
         found[t.get_id()] = t
     elif z3.is_quantifier(t):
-        _outer(t.body(), found, memo, quantifiers)
+        _outer(t.body(), found, memo, sequences, quantifiers)
     else:
         for c in t.children():
-            _outer(c, found, memo, quantifiers)
+            _outer(c, found, memo, sequences, quantifiers)
 
 
-def opaque(formulas: list[z3.BoolRef], quantifiers: bool = False) -> list[z3.BoolRef]:
-    """The formulas with each outermost closed compound sequence term and fold (and, if `quantifiers`,
-    each closed quantified formula) replaced by a fresh constant, the same one for the same term."""
+def opaque(formulas: list[z3.BoolRef], sequences: bool = True, quantifiers: bool = False) -> list[z3.BoolRef]:
+    """The formulas with each outermost closed compound sequence term and fold (if `sequences`) and each
+    closed quantified formula (if `quantifiers`) replaced by a fresh constant, the same for the same term."""
     found: dict[int, z3.ExprRef] = {}
     memo: dict[int, int] = {}
     for f in formulas:
-        _outer(f, found, memo, quantifiers)
+        _outer(f, found, memo, sequences, quantifiers)
     pairs = [(t, z3.Const(f"hidden!{n}", t.sort())) for n, t in enumerate(found.values())]
     return [z3.substitute(f, *pairs) for f in formulas] if pairs else formulas

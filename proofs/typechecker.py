@@ -24,7 +24,7 @@ from typing import Callable
 import z3
 
 from proofs import sets
-from proofs.explain import explain_form
+from proofs.explain import explain_form, genuine
 from proofs.harness import Goal
 from proofs.holes import evaluate_form, hole, mark
 from proofs.instance_of import (declared_in, declares, every_declared, every_element, every_field, inst, lub, lub_left,
@@ -167,9 +167,14 @@ QUICK_TRY_MS = 2_000
 
 def _quick_first(goal: Goal) -> Goal:
     """First try the goal with its quantified formulas as opaque atoms (most steps only combine the instances
-    they are given), then as it is."""
+    they are given), then as it is, then (to find a counterexample) relaxed again, without simplification,
+    a model counting only once `explain.genuine` confirms it."""
     import dataclasses
-    return dataclasses.replace(goal, propositional=True, timeout_ms=QUICK_TRY_MS, fallback=lambda: goal)
+    validate = genuine(goal.facts, goal.claim)
+    refute = dataclasses.replace(goal, propositional=True, simplify=False, timeout_ms=QUICK_TRY_MS, validate=validate)
+    full = dataclasses.replace(goal, fallback=lambda: refute)
+    return dataclasses.replace(goal, propositional=True, timeout_ms=QUICK_TRY_MS, fallback=lambda: full,
+                               validate=validate)
 
 
 def _leaves(t: z3.ExprRef, path: z3.BoolRef = TRUE) -> list[tuple[z3.BoolRef, z3.ExprRef]]:
@@ -472,7 +477,7 @@ def _set_step_lemma() -> Lemma:
         return [*everywhere, Goal("set_step", [], statement, known=[
             closure(everywhere[-1]), sets.all_of_mono.at(_q, P=of_type(_so_far), Q=of_type(_joined)),
             _lub_instance(lub_right, _v, _vt, _so_far, _joined), sets.insert_all.at(_q, _v, P=of_type(_joined))],
-            uses=(sets.all_of_mono, sets.insert_all, lub_right), propositional=True)]
+            uses=(sets.all_of_mono, sets.insert_all, lub_right), opaque=True, propositional=True)]
     return Lemma("set_step", (_q, _v, _so_far, _vt, _joined), statement, proof)
 
 

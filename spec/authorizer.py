@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 import z3
 
 from spec.errors import Result, ok
+from spec.terms import and_, eq, ite, not_, or_
 from spec.values import bool_value
 
 Pred = Callable[[Any], z3.BoolRef]
@@ -26,7 +27,10 @@ Pred = Callable[[Any], z3.BoolRef]
 
 def satisfied(result: z3.DatatypeRef) -> z3.BoolRef:
     """Lean `satisfied`: the policy's expression evaluated to `true`."""
-    return result == ok(bool_value(True))
+    return eq(result, _TRUE)
+
+
+_TRUE = ok(bool_value(True))
 
 
 def has_error(result: z3.DatatypeRef) -> z3.BoolRef:
@@ -47,7 +51,7 @@ def policy_list(effects: Sequence[str], results: Sequence[z3.DatatypeRef]) -> Po
     return PolicySet(is_permit=lambda i: z3.BoolVal(effects[i] == "permit"),
                      satisfied=lambda i: satisfied(results[i]),
                      errored=lambda i: has_error(results[i]),
-                     some=lambda pred: z3.Or([pred(i) for i in range(len(results))]))
+                     some=lambda pred: or_(*(pred(i) for i in range(len(results)))))
 
 
 def policy_family(index: z3.SortRef, member: Pred, is_permit: Pred, satisfied: Pred, errored: Pred) -> PolicySet:
@@ -68,10 +72,10 @@ class Response:
 def is_authorized(policies: PolicySet) -> Response:
     """Lean `isAuthorized`: forbid overrides permit; no satisfied permit means deny."""
     def permits(p: Any) -> z3.BoolRef:
-        return z3.And(policies.is_permit(p), policies.satisfied(p))
+        return and_(policies.is_permit(p), policies.satisfied(p))
 
     def forbids(p: Any) -> z3.BoolRef:
-        return z3.And(z3.Not(policies.is_permit(p)), policies.satisfied(p))
+        return and_(not_(policies.is_permit(p)), policies.satisfied(p))
 
-    allow = z3.And(z3.Not(policies.some(forbids)), policies.some(permits))
-    return Response(allow, determining=lambda p: z3.If(allow, permits(p), forbids(p)), erroring=policies.errored)
+    allow = and_(not_(policies.some(forbids)), policies.some(permits))
+    return Response(allow, determining=lambda p: ite(allow, permits(p), forbids(p)), erroring=policies.errored)

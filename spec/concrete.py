@@ -1,11 +1,18 @@
 """The model as an oracle: `is_authorized(request, policies, entities) -> Response` on concrete JSON.
 
 No second semantics lives here. A policy set's response is the model's own term
-(evaluator, then authorizer), built once for a symbolic request and store
-(`symbolic_request`, `symbolic_entities`) and cached; each call substitutes the
-concrete request, entity store and literal tables, and `z3.simplify` reduces the
-term to a ground one. The term is the response spelled as a string
-(`_summary`), so that one `simplify` and one read give the whole answer.
+(evaluator, then authorizer) for a symbolic request and store (`symbolic_request`,
+`symbolic_entities`), built once and cached; each call substitutes the concrete
+request, entity store and literal tables, and `z3.simplify` reduces the term to a
+ground one. The term is the response spelled as a string (`_summary`), so that
+one `simplify` and one read give the whole answer.
+
+Building the term is most of the cost of a new policy set, so it is built by
+instantiation: the rule of each expression form (`Ite`, `BinaryApp("less")`,
+`GetAttr(_, "owner")`, ...) is built once, on placeholder results (`_rule`), and
+an expression's term is its form's rule with the results of its sub-expressions
+substituted in (`_evaluate`): one Z3 call per expression, giving exactly the
+term `evaluate` builds.
 
 Inputs are the neutral forms: the JSON policy-set format, entities with
 `__entity`/`__extn` spelled out, and a request `{"principal", "action",
@@ -14,10 +21,12 @@ Inputs are the neutral forms: the JSON policy-set format, entities with
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import typing
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import z3
 
@@ -27,11 +36,12 @@ from spec.authorizer import is_authorized as authorize
 from spec.authorizer import policy_list
 from spec.entities import EntityData, Entities, concrete_entities, symbolic_entities, transitive_closure
 from spec.errors import ERROR_KINDS, ERRORS, InputError, Result, error_kind
-from spec.evaluator import evaluate
-from spec.expr import Uid, expr_of_json, uid_of_json, value_expr
+from spec.evaluator import apply_rule
+from spec.expr import Expr, Uid, expr_of_json, uid_of_json, value_expr
 from spec.policy import policies_of_json
 from spec.request import Request, symbolic_request
-from spec.values import entity_uid, units, value_json, with_concrete_key
+from spec.terms import and_, eq, ite, substitute
+from spec.values import KEY, String, Value, entity_uid, key, value_json
 
 _REQUEST, _ENTITIES = symbolic_request(), symbolic_entities()
 
@@ -44,19 +54,79 @@ class Response:
     error_kinds: Mapping[str, str]  # erroring policy -> error kind
 
 
+# ----- expressions, by instantiating each form's rule -----
+
+@dataclass(frozen=True)
+class _Hole:
+    """The place of a sub-expression in an expression form."""
+    index: int
+
+
+@lru_cache(maxsize=None)
+def _hole(index: int) -> z3.DatatypeRef:
+    return z3.Const(f"concrete.hole{index}", Result)
+
+
+_FIELDS = {form: tuple(f.name for f in dataclasses.fields(form)) for form in typing.get_args(Expr)}
+
+
+def _form(x: Expr) -> tuple[Expr, list[Expr]]:
+    """`x` with its sub-expressions replaced by holes, and those sub-expressions."""
+    subs: list[Expr] = []
+
+    def hole(v: Any) -> Any:
+        if isinstance(v, tuple):
+            return tuple(hole(e) for e in v)
+        if type(v) in _FIELDS:
+            subs.append(v)
+            return _Hole(len(subs) - 1)
+        return v
+    return type(x)(*(hole(getattr(x, f)) for f in _FIELDS[type(x)])), subs
+
+
+def _key_function() -> z3.FuncDeclRef:
+    """The concrete `KEY` as a function, which `z3.simplify` unfolds on values only: one node per use of `key`."""
+    f, v = z3.RecFunction("concrete.key", Value, String), z3.Const("v", Value)
+    z3.RecAddDefinition(f, [v], z3.substitute_vars(KEY, v))
+    return f
+
+
+_KEY = _key_function()(z3.Var(0, Value))
+
+
+@lru_cache(maxsize=8192)
+def _rule(form: Expr, literal_type: type) -> z3.DatatypeRef:
+    """The result of an expression form, in terms of its holes' results.
+
+    `literal_type` is the type of a literal's value, which tells `Lit(1)` from `Lit(True)` (equal in Python).
+    """
+    return z3.substitute_funs(apply_rule(form, lambda h: _hole(h.index), _REQUEST, _ENTITIES), (key, _KEY))
+
+
+def _evaluate(x: Expr) -> z3.DatatypeRef:
+    """`evaluate(x, _REQUEST, _ENTITIES)`, with the concrete key."""
+    form, subs = _form(x)
+    rule = _rule(form, type(getattr(form, "prim", None)))
+    return substitute(rule, [(_hole(i), _evaluate(e)) for i, e in enumerate(subs)])
+
+
 # ----- JSON values -----
 
 def _strings(j: Any) -> set[str]:
     """Every string in a JSON document (a superset of the strings its values hold)."""
-    if isinstance(j, str):
-        return {j}
-    children = j.values() if isinstance(j, dict) else j if isinstance(j, list) else ()
-    return set().union(*(_strings(c) for c in children))
+    found, todo = set(), [j]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, str):
+            found.add(x)
+        elif isinstance(x, (dict, list)):
+            todo.extend(x.values() if isinstance(x, dict) else x)
+    return found
 
 
 def _value(j: Any) -> z3.DatatypeRef:
     """The result of an explicit Cedar JSON value: a restricted expression, evaluated by the model."""
-    return evaluate(value_expr(j), _REQUEST, _ENTITIES)
+    return _evaluate(value_expr(j))
 
 
 def _literals(j: Any) -> frozenset[str]:
@@ -66,20 +136,30 @@ def _literals(j: Any) -> frozenset[str]:
 
 # ----- policy sets -----
 
+_WORDS = {w: z3.StringVal(w) for w in ("A", "D", "+", "-", "", ";", *ERROR_KINDS)}
+
+
 def _kind_name(e: z3.ExprRef) -> z3.SeqRef:
-    name = z3.StringVal(ERROR_KINDS[-1])
+    name = _WORDS[ERROR_KINDS[-1]]
     for kind in reversed(ERROR_KINDS[:-1]):
-        name = z3.If(e == ERRORS[kind], z3.StringVal(kind), name)
+        name = ite(eq(e, ERRORS[kind]), _WORDS[kind], name)
     return name
 
 
-def _summary(response: ResponseTerms, results: list[z3.DatatypeRef]) -> z3.SeqRef:
+def _summary(response: ResponseTerms, results: Sequence[z3.DatatypeRef]) -> z3.SeqRef:
     """The response as a string: `A` or `D`, then per policy `+`/`-` (determining), its error kind, `;`."""
-    parts = [z3.If(response.allow, z3.StringVal("A"), z3.StringVal("D"))]
+    parts = [ite(response.allow, _WORDS["A"], _WORDS["D"])]
     for i, r in enumerate(results):
-        parts += [z3.If(response.determining(i), z3.StringVal("+"), z3.StringVal("-")),
-                  z3.If(response.erroring(i), _kind_name(Result.error(r)), z3.StringVal("")), z3.StringVal(";")]
+        parts += [ite(response.determining(i), _WORDS["+"], _WORDS["-"]),
+                  ite(response.erroring(i), _kind_name(Result.error(r)), _WORDS[""]), _WORDS[";"]]
     return z3.Concat(*parts) if len(parts) > 1 else parts[0]
+
+
+@lru_cache(maxsize=1024)
+def _summary_rule(effects: tuple[str, ...]) -> z3.SeqRef:
+    """The summary of policies with these effects, in terms of their results (holes)."""
+    results = [_hole(i) for i in range(len(effects))]
+    return _summary(authorize(policy_list(effects, results)), results)
 
 
 @dataclass(frozen=True)
@@ -93,28 +173,29 @@ class _PolicySet:
 def _policy_set(text: str) -> _PolicySet:
     j = json.loads(text)
     policies = policies_of_json(j)
-    results = [evaluate(p.to_expr(), _REQUEST, _ENTITIES) for p in policies]
-    response = authorize(policy_list([p.effect for p in policies], results))
-    return _PolicySet(tuple(p.id for p in policies), with_concrete_key(_summary(response, results)), _literals(j))
+    results = [(_hole(i), _evaluate(p.to_expr())) for i, p in enumerate(policies)]
+    summary = z3.simplify(substitute(_summary_rule(tuple(p.effect for p in policies)), results))
+    return _PolicySet(tuple(p.id for p in policies), summary, _literals(j))
 
 
 # ----- entities and requests -----
 
-def _ground(results: list[z3.DatatypeRef], strings: frozenset[str]) -> list[z3.DatatypeRef]:
-    """The values of data (attribute and tag values, contexts), reduced once; each must evaluate without error."""
-    if not results:
-        return []
-    parts = [z3.Unit(Result.ok_value(r)) for r in results]
-    packed = z3.Concat(parts) if len(parts) > 1 else parts[0]
-    checked = with_concrete_key(z3.If(z3.And([Result.is_ok(r) for r in results]), packed, z3.Empty(packed.sort())))
-    ground = z3.simplify(z3.substitute(checked, *extfun.literal_tables(strings)))
-    if ground.decl().kind() not in (z3.Z3_OP_SEQ_CONCAT, z3.Z3_OP_SEQ_UNIT):
+def _checked(valid: z3.BoolRef, term: z3.ExprRef) -> z3.ExprRef:
+    """`term` where the data (attribute, tag and context values) evaluated without error (`valid`)."""
+    return ite(valid, term, z3.Const("concrete.invalid", term.sort()))
+
+
+def _reduced(term: z3.ExprRef) -> z3.ExprRef:
+    """`term` (a `_checked` one) simplified to a ground term."""
+    ground = z3.simplify(term)
+    if z3.is_const(ground) and ground.decl().name() == "concrete.invalid":
         raise InputError("a value in the entities or context does not evaluate (bad extension value?)")
-    return units(ground)
+    return ground
 
 
 @lru_cache(maxsize=32)
 def _entity_store(text: str) -> tuple[Entities, frozenset[str]]:
+    """The store, its attributes and tags reduced once; and its literal strings."""
     j = json.loads(text)
     if not isinstance(j, list) or not all(isinstance(e, dict) and "uid" in e for e in j):
         raise InputError("entities must be a JSON list of objects with a `uid`")
@@ -125,34 +206,35 @@ def _entity_store(text: str) -> tuple[Entities, frozenset[str]]:
     if not all(isinstance(a, dict) and isinstance(t, dict) for a, t in maps):
         raise InputError("entity attrs and tags must be JSON objects")
     strings = _literals(j)
-    values = iter(_ground([_value(v) for a, t in maps for v in (*a.values(), *t.values())], strings))
+    results = [({k: _value(v) for k, v in a.items()}, {k: _value(v) for k, v in t.items()}) for a, t in maps]
     ancestors = transitive_closure({u: frozenset(uid_of_json(p) for p in e.get("parents") or []) for u, e in zip(uids, j)})
 
     def term(u: Uid) -> z3.DatatypeRef:
         return entity_uid(u.ty, u.eid)
 
-    data = {term(u): EntityData({k: next(values) for k in a}, frozenset(term(p) for p in ancestors[u]),
-                                {k: next(values) for k in t})
-            for u, (a, t) in zip(uids, maps)}
-    return concrete_entities(data), strings
+    def values(rs: dict[str, z3.DatatypeRef]) -> dict[str, z3.DatatypeRef]:
+        return {k: Result.ok_value(r) for k, r in rs.items()}
+
+    store = concrete_entities({term(u): EntityData(values(a), frozenset(term(p) for p in ancestors[u]), values(t))
+                               for u, (a, t) in zip(uids, results)})
+    valid = and_(*(Result.is_ok(r) for a, t in results for r in (*a.values(), *t.values())))
+    tables = extfun.literal_tables(strings)
+    attrs = _reduced(substitute(_checked(valid, store.attrs), tables))
+    tags = _reduced(substitute(store.tags, tables))
+    return Entities(store.exists, attrs, store.ancestors, tags), strings
 
 
-@lru_cache(maxsize=256)
-def _context(text: str) -> tuple[z3.DatatypeRef, frozenset[str]]:
-    """The context's value, and its literal strings."""
-    j = json.loads(text)
-    if not isinstance(j, dict):
-        raise InputError("the context must be a JSON object")
-    context, = _ground([_value(j)], _literals(j))
-    return context, _literals(j)
-
-
-def _request(j: Any) -> tuple[Request, frozenset[str]]:
+def _request(j: Any) -> tuple[Request, z3.BoolRef, frozenset[str]]:
+    """The request, whether its context evaluates without error, and the context's literal strings."""
     if not isinstance(j, dict):
         raise InputError("a request must be a JSON object")
     uids = [uid_of_json(j.get(var)) for var in ("principal", "action", "resource")]
-    context, strings = _context(json.dumps(j.get("context", {})))
-    return Request(*(entity_uid(u.ty, u.eid) for u in uids), context), strings
+    context = j.get("context", {})
+    if not isinstance(context, dict):
+        raise InputError("the context must be a JSON object")
+    strings = _literals(context)
+    result = substitute(_value(context), extfun.literal_tables(strings))
+    return Request(*(entity_uid(u.ty, u.eid) for u in uids), Result.ok_value(result)), Result.is_ok(result), strings
 
 
 def _text(j: Any) -> str:
@@ -167,10 +249,10 @@ def is_authorized(request_json: Any, policies_json: Any, entities_json: Any) -> 
     """Lean `isAuthorized` on concrete input (JSON text or parsed JSON)."""
     policy_set = _policy_set(_text(policies_json))
     entities, entity_strings = _entity_store(_text(entities_json))
-    request, request_strings = _request(_json(request_json))
+    request, valid, request_strings = _request(_json(request_json))
     substitution = (_REQUEST.substitution(request) + _ENTITIES.substitution(entities)
                     + extfun.literal_tables(policy_set.strings | entity_strings | request_strings))
-    summary = z3.simplify(z3.substitute(policy_set.summary, *substitution))
+    summary = _reduced(_checked(valid, substitute(policy_set.summary, substitution)))
     if not z3.is_string_value(summary):
         raise RuntimeError(f"the model did not reduce to a response: {summary}")
     decision, per_policy = summary.as_string()[0], summary.as_string()[1:].split(";")[:-1]
@@ -184,10 +266,9 @@ def evaluate_json(expr_json: Any, request_json: Any, entities_json: Any) -> tupl
     """One expression (JSON form) on concrete input: ("ok", its value as explicit Cedar JSON) or ("error", kind)."""
     expr = _json(expr_json)
     entities, entity_strings = _entity_store(_text(entities_json))
-    request, request_strings = _request(_json(request_json))
-    result = with_concrete_key(evaluate(expr_of_json(expr), _REQUEST, _ENTITIES))
+    request, valid, request_strings = _request(_json(request_json))
     substitution = (_REQUEST.substitution(request) + _ENTITIES.substitution(entities)
                     + extfun.literal_tables(_literals(expr) | entity_strings | request_strings))
-    ground = z3.simplify(z3.substitute(result, *substitution))
+    ground = _reduced(_checked(valid, substitute(_evaluate(expr_of_json(expr)), substitution)))
     kind = error_kind(ground)
     return ("error", kind) if kind is not None else ("ok", value_json(ground.arg(0)))

@@ -79,15 +79,17 @@ def transitive_closure(parents: Mapping[object, frozenset]) -> dict[object, froz
 
 def concrete_entities(data: Mapping[z3.DatatypeRef, EntityData]) -> Entities:
     """The store holding exactly these entities (ancestors already transitively closed)."""
-    exists = z3.K(EntityUID, z3.BoolVal(False))
-    attrs, ancestors, tags = z3.K(EntityUID, EMPTY_MAP), z3.K(EntityUID, z3.K(EntityUID, z3.BoolVal(False))), z3.K(EntityUID, EMPTY_MAP)
-    true = z3.BoolVal(True)
+    exists, attrs, ancestors, tags = _NO_ENTITY, _NO_MAPS, _NO_ANCESTORS, _NO_MAPS
     for uid, d in data.items():
-        exists = store(exists, uid, true)
+        exists = store(exists, uid, _TRUE)
         attrs = store(attrs, uid, map_of(d.attrs))
         tags = store(tags, uid, map_of(d.tags))
-        anc = z3.K(EntityUID, z3.BoolVal(False))
+        anc = _NO_ENTITY
         for a in d.ancestors:
-            anc = store(anc, a, true)
+            anc = store(anc, a, _TRUE)
         ancestors = store(ancestors, uid, anc)
     return Entities(exists, attrs, ancestors, tags)
+
+
+_TRUE, _NO_ENTITY = z3.BoolVal(True), z3.K(EntityUID, z3.BoolVal(False))
+_NO_MAPS, _NO_ANCESTORS = z3.K(EntityUID, EMPTY_MAP), z3.K(EntityUID, _NO_ENTITY)

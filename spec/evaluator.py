@@ -216,6 +216,11 @@ _EVALUATE: dict[type, Callable[[Expr, Eval, Request, Entities], z3.DatatypeRef]]
 }
 
 
+def apply_rule(x: Expr, ev: Eval, req: Request, es: Entities) -> z3.DatatypeRef:
+    """The rule of `x`'s form, given `ev`, the results of its sub-expressions."""
+    return _EVALUATE[type(x)](x, ev, req, es)
+
+
 def evaluate(x: Expr, req: Request, es: Entities) -> z3.DatatypeRef:
     """The `Result` of evaluating `x` for `req` against `es`."""
-    return _EVALUATE[type(x)](x, lambda e: evaluate(e, req, es), req, es)
+    return apply_rule(x, lambda e: evaluate(e, req, es), req, es)

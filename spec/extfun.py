@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 import z3
 
 from spec.errors import Result, cases, err, ok
+from spec.terms import store
 from spec.ext import datetime, decimal, ipaddr
 from spec.values import String, Value, bool_value, long_value, string_val
 
@@ -56,7 +57,7 @@ def _tables(strings: frozenset[str]) -> tuple[tuple[z3.ExprRef, z3.ExprRef], ...
     for s in sorted(strings):
         for fn in _PARSERS:
             if (v := _parse(fn, s)) is not None:
-                tables[fn] = z3.Store(tables[fn], string_val(s), ok(v))
+                tables[fn] = store(tables[fn], string_val(s), ok(v))
     return tuple((LITERAL[fn], tables[fn]) for fn in _PARSERS)
 
 

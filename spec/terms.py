@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import z3
-from z3.z3core import Z3_mk_and, Z3_mk_app, Z3_mk_eq, Z3_mk_ite, Z3_mk_not, Z3_mk_or, Z3_mk_select, Z3_mk_store
+from z3.z3core import (Z3_mk_and, Z3_mk_app, Z3_mk_eq, Z3_mk_ite, Z3_mk_not, Z3_mk_or, Z3_mk_select, Z3_mk_store,
+                       Z3_substitute)
 
 _NUMERAL_BASE = {z3.BitVecNumRef: z3.BitVecRef, z3.IntNumRef: z3.ArithRef, z3.RatNumRef: z3.ArithRef}
 
@@ -62,11 +63,15 @@ def ite(c: z3.BoolRef, a: z3.ExprRef, b: z3.ExprRef) -> z3.ExprRef:
 
 
 def and_(*args: z3.BoolRef) -> z3.BoolRef:
-    return z3.BoolRef(Z3_mk_and(args[0].ctx.ref(), len(args), _asts(args)), args[0].ctx)
+    """`z3.And(*args)`."""
+    ctx = args[0].ctx if args else z3.main_ctx()
+    return z3.BoolRef(Z3_mk_and(ctx.ref(), len(args), _asts(args)), ctx)
 
 
 def or_(*args: z3.BoolRef) -> z3.BoolRef:
-    return z3.BoolRef(Z3_mk_or(args[0].ctx.ref(), len(args), _asts(args)), args[0].ctx)
+    """`z3.Or(*args)`."""
+    ctx = args[0].ctx if args else z3.main_ctx()
+    return z3.BoolRef(Z3_mk_or(ctx.ref(), len(args), _asts(args)), ctx)
 
 
 def not_(a: z3.BoolRef) -> z3.BoolRef:
@@ -86,3 +91,11 @@ def select(m: z3.ArrayRef, k: z3.ExprRef) -> z3.ExprRef:
 def store(m: z3.ArrayRef, k: z3.ExprRef, v: z3.ExprRef) -> z3.ArrayRef:
     """`z3.Store(m, k, v)`."""
     return z3.ArrayRef(Z3_mk_store(m.ctx.ref(), m.ast, k.ast, v.ast), m.ctx)
+
+
+def substitute(t: z3.ExprRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> z3.ExprRef:
+    """`z3.substitute(t, *pairs)`."""
+    if not pairs:
+        return t
+    froms, tos = _asts(tuple(a for a, _ in pairs)), _asts(tuple(b for _, b in pairs))
+    return _like(t, Z3_substitute(t.ctx.ref(), t.ast, len(pairs), froms, tos))

@@ -21,7 +21,8 @@ from .values import (
     EXT_CONSTRUCTOR, EntityRef, ExtValue, Value, ext_literal, long_value, string_value,
 )
 
-ENTITY_IDS = ("alice", "bob", "carol", "g1", "g2", "root", "x", "", "a b", "é", "🦀", 'q"', "\\", "0", "*")
+ENTITY_IDS = ("alice", "bob", "carol", "g1", "g2", "root", "x", "", "a b", "é", "🦀", 'q"', "\\", "0", "*", "\u0301a",
+              "e\u0301", "it's", "\t")
 TAG_KEYS = ("t", "a", "b", "owner", "", "é", "level", "x y")
 
 

@@ -28,7 +28,8 @@ from .schema import (
     resolve,
 )
 from .values import (
-    EXT_CONSTRUCTOR, EntityRef, ExtValue, MAX_LONG, MIN_LONG, Value, datetime_spelling, duration_spelling, epoch_ms,
+    EXT_CONSTRUCTOR, EntityRef, ExtValue, MAX_LONG, MIN_LONG, Value, calendar_instant, datetime_spelling,
+    duration_spelling, epoch_ms,
     ext_literal, ip_pair, long_value, matching_string, pattern, string_value,
 )
 
@@ -317,7 +318,17 @@ class ExprGen:
             return est.value(self.rng.choice(actions))
         if not self.validated and self.chance(0.05):
             return est.value(EntityRef(type_name, self.rng.choice(ENTITY_IDS) + "_missing"))
+        if not self.validated and self.chance(0.03):
+            self.note("undeclared")
+            return est.value(EntityRef(self.undeclared_type(type_name), self.rng.choice(ENTITY_IDS)))
         return est.value(self.values.entity_ref(type_name))
+
+    def undeclared_type(self, near: str) -> str:
+        """An entity type the schema does not declare, close to `near` (the validator's unrecognized types)."""
+        base = near.rsplit("::", 1)[-1]
+        ns = near.rsplit("::", 1)[0] if "::" in near else ""
+        return self.rng.choice((f"{base}s", f"Other::{base}", base if ns else f"NS::{base}", "Undeclared",
+                                f"{ns}::Action" if ns else "Other::Action", base.lower() or "x"))
 
     def entity_expr(self, type_name: str, depth: int) -> Est:
         options: list[tuple[float, Callable[[], Est]]] = [(3, lambda: self.uid_lit(type_name))]
@@ -439,6 +450,7 @@ class ExprGen:
             (1.6, lambda: self.ext_test(d)),
             (0.6, lambda: self.narrow(d)),
             (0.5 if self.s.mode != "validated" else 0, lambda: self.dead_branch(d)),
+            ({"untyped": 1.2, "typed": 0.6}.get(self.s.mode, 0), lambda: self.trap(d)),
             (0.4, lambda: self.ite(BOOL, depth)),
         ]
         return self._with_path(BOOL, 0.15, options)
@@ -589,6 +601,9 @@ class ExprGen:
         var = rng.choice(("principal", "resource"))
         subject = est.var(var) if rng.random() < 0.7 else self.entity_expr(rng.choice(types), d)
         t = rng.choice(types)
+        if not self.validated and self.chance(0.05):
+            self.note("undeclared")
+            t = self.undeclared_type(t)
         if rng.random() < 0.3:
             self.note("is_in")
             ancestors = [a for a in types if t in self.schema.descendant_types(a)] or [t]
@@ -699,9 +714,11 @@ class ExprGen:
 
     def ext_test(self, d: int) -> Est:
         r = self.rng.random()
-        if r < 0.3:
+        if r < 0.25:
             return self.same_instant()
-        if r < 0.5:
+        if r < 0.4:
+            return self.calendar()
+        if r < 0.55:
             return self.address_in_range()
         t = self.rng.choice(EXT_TYPES)
         return self._ext_pred(self.ext_expr(t, d), t, d)
@@ -719,6 +736,33 @@ class ExprGen:
             return est.call(m, [est.call("ip", [est.value(network)]) if self.chance(0.5) else addr])
         same = network if network.endswith("/128") or network.endswith("/32") else text
         return est.binary("==", addr, est.call("ip", [est.value(same)]))
+
+    def calendar(self) -> Est:
+        """Two dates anywhere in years 1-9999 (month ends, leap days, centuries), written as datetimes at
+        random offsets, and the exact answer Python's calendar gives for their order or distance."""
+        rng = self.rng
+        a, b = calendar_instant(rng), calendar_instant(rng)
+        if rng.random() < 0.5:  # close together: across one month or year boundary
+            b = a + rng.choice((1, -1, 86_400_000, -86_400_000, 29 * 86_400_000, 31 * 86_400_000, 366 * 86_400_000))
+        sa, sb = datetime_spelling(rng, a), datetime_spelling(rng, b)
+        if sa is None or sb is None:
+            return self.bool_lit()
+        da, db = est.call("datetime", [est.value(sa)]), est.call("datetime", [est.value(sb)])
+        kind = rng.choice(("since", "order", "date", "offset"))
+        self.note(f"calendar:{kind}")
+        if kind == "since":
+            return est.binary("==", est.call("durationSince", [da, db]),
+                              est.call("duration", [est.value(duration_spelling(rng, a - b))]))
+        if kind == "order":
+            op, truth = rng.choice((("<", a < b), ("<=", a <= b), (">", a > b), (">=", a >= b)))
+            return est.binary("==", est.binary(op, da, db), est.value(truth))
+        if kind == "date":
+            midnight = datetime_spelling(rng, a - a % 86_400_000)
+            if midnight is None:
+                return self.bool_lit()
+            return est.binary("==", est.call("toDate", [da]), est.call("datetime", [est.value(midnight)]))
+        return est.binary("==", est.call("offset", [da, est.call("duration", [est.value(duration_spelling(rng, b - a))])]),
+                          db)
 
     def same_instant(self) -> Est:
         """Two spellings of one instant or one duration (offsets, units, `offset`, `toDate`, `toTime`),
@@ -764,6 +808,123 @@ class ExprGen:
         if rng.random() < 0.5:
             return est.binary("==", est.call(unit, [left]), est.value(whole))
         return est.binary("==", left, est.call("duration", [est.value(duration_spelling(rng, dur))]))
+
+    # ------------------------------------------------------------------ Python's traps
+
+    def trap_operand(self, kind: str) -> Est:
+        """A value of `kind` from the ones a Python engine is most likely to confuse: `1` and `true`,
+        `0` and `false`, empty and one-element collections, equal extension values spelled apart."""
+        rng = self.rng
+        if kind == "long":
+            e = est.value(rng.choice((0, 1, -1, 2, MAX_LONG, MIN_LONG)))
+        elif kind == "bool":
+            e = est.value(rng.random() < 0.5)
+        elif kind == "string":
+            e = est.value(rng.choice(("", "a", "1", "true", "0")))
+        elif kind == "entity":
+            types = self.entity_types() or ["User"]
+            e = est.value(EntityRef(rng.choice(types), rng.choice(("a", "1", "")))) if rng.random() < 0.6 \
+                else est.var(rng.choice(("principal", "resource", "action")))
+        elif kind == "set":
+            e = est.set_([self.trap_operand(rng.choice(("long", "bool"))) for _ in range(rng.randint(0, 2))])
+        elif kind == "record":
+            e = est.record({k: self.trap_operand(rng.choice(("long", "bool"))) for k in rng.sample(("a", "b"), rng.randint(0, 2))})
+        elif kind == "ext":
+            e = self._trap_ext(rng.choice(("decimal", "datetime", "duration", "ipaddr")))
+        else:
+            e = self._trap_ext(kind)
+        if rng.random() < 0.25:  # the same value, computed: no constant folding on this side
+            e = est.ite(est.value(True), e, e)
+        return e
+
+    def _trap_ext(self, type_name: str) -> Est:
+        spellings = {
+            "decimal": ("1.0", "1.00", "1.0000", "-0.0", "0.0"),
+            "datetime": ("1970-01-01", "1970-01-01T00:00:00Z", "1970-01-01T01:00:00+0100", "1970-01-01T00:00:00.001Z"),
+            "duration": ("0ms", "1ms", "1h", "60m", "3600s", "-0ms", "1d"),
+            "ipaddr": ("127.0.0.1", "127.0.0.1/32", "127.0.0.1/8", "::1", "::1/128", "0.0.0.0/0"),
+        }[type_name]
+        fn = EXT_CONSTRUCTOR[type_name]
+        return est.call(fn, [est.value(self.rng.choice(spellings))])
+
+    def trap(self, d: int) -> Est:
+        """An operator applied where Python and Cedar part ways: ordering across types (Python
+        orders `1 < true`), arithmetic on Bools, `==` and set membership between `1` and `true`
+        (Python's `1 == True`), truthiness (`if 1`, `!""`), `contains` on a string, `isEmpty` on a
+        record, and equal extension values written differently."""
+        rng = self.rng
+        kinds = ("long", "bool", "string", "entity", "set", "record", "decimal", "datetime", "duration", "ipaddr")
+        shape = rng.choice(("order", "order", "eq", "eq", "arith", "truthy", "member", "member", "guard", "guard"))
+        self.note(f"trap:{shape}")
+        if shape == "guard":
+            return self.guard_after_error(d)
+        if shape == "order":
+            a = rng.choice(("long", "long", "datetime", "duration", "decimal"))
+            b = a if rng.random() < 0.3 else rng.choice(kinds)
+            left, right = (a, b) if rng.random() < 0.5 else (b, a)
+            return est.binary(rng.choice(("<", "<=", ">", ">=")), self.trap_operand(left), self.trap_operand(right))
+        if shape == "eq":
+            a = rng.choice(kinds)
+            b = a if rng.random() < 0.5 else rng.choice(("long", "bool") if a in ("long", "bool") else kinds)
+            return est.binary(rng.choice(("==", "!=")), self.trap_operand(a), self.trap_operand(b))
+        if shape == "arith":
+            if rng.random() < 0.3:
+                return est.binary("==", est.unary("neg", self.trap_operand(rng.choice(("bool", "long", "string")))),
+                                  self.trap_operand("long"))
+            op = rng.choice(("+", "-", "*"))
+            left, right = rng.choice((("long", "bool"), ("bool", "long"), ("bool", "bool"), ("long", "long"),
+                                      ("long", "string"), ("duration", "long")))
+            return est.binary("==", est.binary(op, self.trap_operand(left), self.trap_operand(right)),
+                              self.trap_operand("long"))
+        if shape == "truthy":
+            odd = self.trap_operand(rng.choice(("long", "string", "set", "record", "bool")))
+            form = rng.choice(("if", "not", "and", "or"))
+            if form == "if":
+                return est.ite(odd, self.bool_lit(), self.bool_lit())
+            if form == "not":
+                return est.unary("!", odd)
+            pair = [odd, self.bool_lit()]
+            rng.shuffle(pair)
+            return est.binary("&&" if form == "and" else "||", *pair)
+        op = rng.choice(("contains", "containsAll", "containsAny", "in", "isEmpty", "like", "has", "hasTag"))
+        subject = self.trap_operand(rng.choice(("set", "set", "string", "record", "long", "entity")))
+        if op == "isEmpty":
+            return est.unary("isEmpty", subject)
+        if op == "like":
+            return est.like(subject, [rng.choice(("Wildcard", {"Literal": "1"}))])
+        if op == "has":
+            return est.has_attr(subject, rng.choice(("a", "b")))
+        if op == "in":
+            return est.binary("in", self.trap_operand(rng.choice(("entity", "entity", "long", "bool"))),
+                              self.trap_operand(rng.choice(("entity", "set", "record", "string"))))
+        other = self.trap_operand(rng.choice(("long", "bool", "string", "set")))
+        return est.binary(op, subject, other)
+
+    def guard_after_error(self, d: int) -> Est:
+        """A guarded read with an ill-typed operand before, between or around its guards: a typechecker
+        must not let a guard that sits in an erroring expression vouch for the read (nor lose one that
+        does not)."""
+        rng = self.rng
+        guarded = [p for p in self.paths() if p.guards]
+        bad = rng.choice((
+            est.binary("||", self.bool_lit(), est.value(1)), est.binary("&&", est.value("a"), self.bool_lit()),
+            est.unary("!", est.value(1)), est.ite(est.value(1), self.bool_lit(), self.bool_lit()),
+            est.binary("==", est.binary("+", est.value(1), est.value(True)), est.value(2)),
+        ))
+        if not guarded:
+            return est.binary("&&", bad, self.bool_expr(d))
+        p = rng.choice(guarded)
+        body = self.predicate(p.expr, p.type, d)
+        guards = list(p.guards)
+        shape = rng.choice(("before", "between", "or", "if"))
+        if shape == "before":
+            return est.and_(bad, *guards, body)
+        if shape == "between":
+            i = rng.randint(0, len(guards))
+            return est.and_(*guards[:i], bad, *guards[i:], body)
+        if shape == "or":
+            return est.binary("&&", est.binary("||", est.and_(*guards), bad), body)
+        return est.ite(est.and_(*guards, bad), body, self.bool_lit())
 
     def dead_branch(self, d: int) -> Est:
         """A literal comparison deciding `&&`, `||` or `if` next to an ill-typed operand: the validator

@@ -84,6 +84,11 @@ class PolicyGen:
                 return {"op": "in", "entity": uids[0].to_json()}, self._under(uids)
             return {"op": "in", "entities": [u.to_json() for u in uids]}, self._under(uids)
         group = rng.choice(actions)
+        if self.mode != "validated" and rng.random() < 0.1:  # an action the schema does not declare
+            self.note("scope:action:undeclared")
+            uid = EntityRef(group.uid.type, rng.choice(("nope", "", group.uid.id + "s")))
+            if self.schema.action(uid) is None:
+                return {"op": rng.choice(("==", "in")), "entity": uid.to_json()}, []
         self.note("scope:action:in")
         return {"op": "in", "entity": group.uid.to_json()}, self._under([group.uid])
 
@@ -127,6 +132,12 @@ class PolicyGen:
         if r < 0.5:
             t = rng.choice(candidates)
             self.note(f"scope:{var}:==")
+            if self.mode != "validated" and rng.random() < 0.06:  # a type the schema does not declare
+                self.note(f"scope:{var}:undeclared")
+                odd = rng.choice(("Undeclared", f"Other::{t.rsplit('::', 1)[-1]}", f"{t}s"))
+                if odd not in self.schema.entity_types:
+                    return rng.choice(({"op": "==", "entity": {"type": odd, "id": "x"}},
+                                       {"op": "is", "entity_type": odd})), tuple(candidates)
             return {"op": "==", "entity": self.values.entity_ref(t).to_json()}, (t,)
         if r < 0.68:
             target = self._ancestor_uid(rng.choice(candidates))

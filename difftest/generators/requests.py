@@ -59,10 +59,18 @@ def gen_request(rng: random.Random, schema: SchemaSpec, store: EntityStore, brea
 
 
 def _break(rng: random.Random, schema: SchemaSpec, req: RequestSpec, gen: ValueGen) -> None:
-    how = rng.choice(("action", "principal", "context_extra", "context_missing", "context_type"))
+    how = rng.choice(("action", "principal", "context_extra", "context_missing", "context_type", "enum_id"))
     action = schema.action(req.action)
     assert action is not None
-    if how == "action":
+    if how == "enum_id":  # an id an enumerated principal or resource type does not list
+        role = rng.choice(("principal", "resource"))
+        uid = getattr(req, role)
+        et = schema.entity_types.get(uid.type)
+        outside = [i for i in ("not_a_member", "", uid.id + " ", uid.id.upper()) if et and et.enum and i not in et.enum]
+        if outside:
+            setattr(req, role, EntityRef(uid.type, rng.choice(outside)))
+            req.conforms = False
+    elif how == "action":
         others = [a for a in schema.actions if not a.applies]
         if others:
             req.action = rng.choice(others).uid

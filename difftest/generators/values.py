@@ -114,8 +114,17 @@ def matching_string(rng: random.Random, pat: Sequence[Any]) -> str:
         else:
             out.append(e["Literal"])
     s = "".join(out)
-    if rng.random() < 0.2:
+    r = rng.random()
+    if r < 0.12:
         s = s[:-1] if s and rng.random() < 0.5 else s + rng.choice("ab*")
+    elif r < 0.3:  # one literal chunk left out, doubled or moved: every chunk must be matched, in order
+        literals = [i for i, e in enumerate(pat) if e != WILDCARD]
+        if literals:
+            i = rng.choice(literals)
+            how = rng.choice(("drop", "double", "first"))
+            chunk = pat[i]["Literal"]
+            parts = out[:i] + ([] if how == "drop" else [chunk + chunk] if how == "double" else []) + out[i + 1:]
+            s = ("".join(parts) if how != "first" else chunk + "".join(out[:i] + out[i + 1:]))
     return s
 
 
@@ -294,6 +303,20 @@ def epoch_ms(rng: random.Random) -> int:
         0, -1, 1, day, -day, day - 1, -day + 1, rng.randint(-2 * 10**12, 4 * 10**12),
         rng.randint(-100, 100) * day, 253402300799999, -62167219200000,
     ))
+
+
+def calendar_instant(rng: random.Random) -> int:
+    """Milliseconds since the epoch of an instant at a calendar edge: the first or last day of a month
+    (February of leap and common years, centuries), in years 1-9999, at midnight or just off it."""
+    import datetime as dt
+
+    year = rng.choice((rng.randint(1, 9999), rng.randint(1900, 2100), rng.choice((1, 4, 100, 400, 1600, 1900, 2000,
+                                                                                  2024, 2100, 9999))))
+    month = rng.choice((1, 2, 2, 3, 12, rng.randint(1, 12)))
+    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day if year < 9999 or month < 12 else 31
+    day = rng.choice((1, last, rng.randint(1, last)))
+    days = (dt.date(year, month, day) - dt.date(1970, 1, 1)).days
+    return days * 86_400_000 + rng.choice((0, 0, 1, -1, 86_399_999, rng.randint(0, 86_399_999)))
 
 
 # ------------------------------------------------------------------ address ranges

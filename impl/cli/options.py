@@ -267,6 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    for arg in argv:
+        if not arg.isascii():  # Python hands over undecodable bytes as lone surrogates; clap refuses them
+            try:
+                arg.encode("utf-8")
+            except UnicodeEncodeError:
+                raise UsageError(clap_error("invalid UTF-8 was detected in one or more arguments",
+                                            parser.format_usage())) from None
     ns = parser.parse_args(argv)
     fmt = ns.error_format or os.environ.get("CEDAR_ERROR_FORMAT") or "human"
     if fmt not in ERROR_FORMATS:

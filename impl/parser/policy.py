@@ -735,9 +735,12 @@ class _Builder:
         return _Name((self.ident(t),), t.start, t.end)
 
     def name_path(self, c: list[Any]) -> _Path:
-        if c[0].__class__ is _Path:
-            return _Path(c[0].tokens + [c[1]], c[0].start, c[1].end)
-        return _Path([c[0], c[1]], c[0].start, c[1].end)
+        head = c[0]
+        if head.__class__ is _Path:  # extended in place (the reduction consumes it): linear in the path length
+            head.tokens.append(c[1])
+            head.end = c[1].end
+            return head
+        return _Path([head, c[1]], head.start, c[1].end)
 
     def path_prim(self, c: list[_Path]) -> _Name:
         p = c[0]

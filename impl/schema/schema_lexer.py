@@ -30,7 +30,7 @@ _TOKEN_RE = re.compile(
     |(?P<COMMENT>//[^\n\r]*)
     |(?P<IDENT>[_a-zA-Z][_a-zA-Z0-9]*)
     |(?P<NUMBER>[0-9]+)
-    |(?P<STR>"(?:\\.|[^"\\])*")
+    |(?P<STR>"[^"\\]*(?:\\.[^"\\]*)*")
     |(?P<OP>::|[@?{{}}\[\](),;:=<>])
     """,
     re.VERBOSE,

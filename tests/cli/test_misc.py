@@ -38,6 +38,13 @@ def test_usage_errors_use_clap_wording_and_exit_2(cedar):
     assert r.code == 2 and "unexpected argument '--bogus' found" in r.err
 
 
+def test_arguments_that_are_not_utf8_are_a_usage_error(cedar):
+    """Python would hand the bytes over as lone surrogates, and an entity id could hold them."""
+    r = cedar("authorize", "-p", FIXTURES / "photos.cedar", "--entities", FIXTURES / "photos.entities.json",
+              "-l", 'User::"\udcff"', "-a", 'Action::"view"', "-r", 'Photo::"p"')
+    assert r.code == 2 and r.err.startswith("error: invalid UTF-8 was detected in one or more arguments")
+
+
 def test_bad_error_format_in_environment_is_a_usage_error(cedar):
     r = cedar("language-version", env={"CEDAR_ERROR_FORMAT": "xml"})
     assert r.code == 2 and "invalid value 'xml'" in r.err
