@@ -87,6 +87,9 @@ def _clap_wording(message: str) -> str:
     if m:
         name = _long(m.group(1))
         return f"a value is required for '{name} {_VALUE_NAMES.get(name, '<VALUE>')}' but none was supplied"
+    m = re.match(r"argument --level: (invalid value '.*' for '--level <LEVEL>': .*)", message, re.S)
+    if m:
+        return m.group(1)
     m = re.match(r"argument (\S+): invalid (\w+) value: '(.*)'", message)
     if m:
         return f"invalid value '{m.group(3)}' for '{_long(m.group(1))}': invalid {m.group(2)}"
@@ -124,6 +127,21 @@ def _bool_value(text: str) -> bool:
     if text in ("true", "false"):
         return text == "true"
     raise argparse.ArgumentTypeError(f"invalid value '{text}'")
+
+
+def _u32(text: str) -> int:
+    """A clap `u32` value (Rust's `u32::from_str`: optional `+`, ASCII digits, at most 2^32 - 1)."""
+    digits = text[1:] if text.startswith("+") else text
+    why = None
+    if not digits:
+        why = "cannot parse integer from empty string"
+    elif not (digits.isascii() and digits.isdigit()):
+        why = "invalid digit found in string"
+    elif int(digits) > 2**32 - 1:
+        why = "number too large to fit in target type"
+    if why is not None:
+        raise argparse.ArgumentTypeError(f"invalid value '{text}' for '--level <LEVEL>': {why}")
+    return int(digits)
 
 
 def _request(p: argparse.ArgumentParser) -> None:
@@ -189,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deny-warnings", action="store_true", help="report a validation failure for non-fatal warnings")
     p.add_argument("--validation-mode", choices=("strict", "permissive", "partial"), default="strict",
                    help="validate the policy using this mode (default: strict; the others are experimental)")
-    p.add_argument("--level", type=int, metavar="LEVEL", help="validate the policy at this level")
+    p.add_argument("--level", type=_u32, metavar="LEVEL", help="validate the policy at this level")
 
     p = command("check-parse", "Check that policies, expressions, schema, and/or entities successfully parse "
                                "(with no arguments, reads policies from stdin)", _lazy("validate", "check_parse"))

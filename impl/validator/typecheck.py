@@ -216,10 +216,10 @@ class SingleEnvChecker:
         return lub, c_then & c_else, ok_test and ok_then and ok_else
 
     def check_and(self, e: And, prior: frozenset) -> Answer:
-        return self.check_chain(e, prior, SingleEnvChecker.and_step)
+        return self.check_chain(e, prior, self.__class__.and_step)
 
     def check_or(self, e: Or, prior: frozenset) -> Answer:
-        return self.check_chain(e, prior, SingleEnvChecker.or_step)
+        return self.check_chain(e, prior, self.__class__.or_step)
 
     def check_chain(self, e: And | Or, prior: frozenset,
                     step: Callable[["SingleEnvChecker", And | Or, frozenset, Answer], Answer]) -> Answer:
@@ -628,6 +628,40 @@ class SingleEnvChecker:
             _, _, arg_ok = self.expect(arg, prior, (expected,))
             ok = ok and arg_ok
         return f.return_type, NO_CAPS, ok
+
+
+class RecordingChecker(SingleEnvChecker):
+    """A checker that also remembers the type it gave each subexpression it looked at.
+
+    Level validation walks the typed policy afterwards (Rust: the type-annotated
+    AST of `typecheck_by_request_env`). `types` maps `id(e)` to `(e, type)`,
+    holding `e` so a node built during the check (`e is T in E`) keeps its id;
+    a subexpression the check skipped (`false && e`) is absent.
+    """
+
+    def __init__(self, schema: Schema, policy_id: str, env: RequestEnv, errors: list[ValidationError],
+                 fallback_loc: Loc | None) -> None:
+        super().__init__(schema, policy_id, env, errors, fallback_loc)
+        self.types: dict[int, tuple[Expr, CedarType | None]] = {}
+
+    def type_of(self, e: Expr) -> CedarType | None:
+        seen = self.types.get(id(e))
+        return seen[1] if seen is not None else None
+
+    def check(self, e: Expr, prior: frozenset) -> Answer:
+        answer = SingleEnvChecker.check(self, e, prior)
+        self.types[id(e)] = (e, answer[0])
+        return answer
+
+    def and_step(self, e: And, prior: frozenset, left: Answer) -> Answer:  # type: ignore[override]
+        answer = SingleEnvChecker.and_step(self, e, prior, left)
+        self.types[id(e)] = (e, answer[0])  # the inner nodes of a `&&` chain are not `check`ed one by one
+        return answer
+
+    def or_step(self, e: Or, prior: frozenset, left: Answer) -> Answer:  # type: ignore[override]
+        answer = SingleEnvChecker.or_step(self, e, prior, left)
+        self.types[id(e)] = (e, answer[0])
+        return answer
 
 
 _DISPATCH: dict[type, Callable[[SingleEnvChecker, Expr, frozenset], Answer]] = {

@@ -4,7 +4,8 @@ Each static policy and template gets the scope checks (`scope.py`) and is
 typechecked in every request environment the schema allows (`typecheck.py`);
 each template-linked policy gets its slot values and its linked scope checked.
 A policy that is `false` in every environment draws an "impossible policy"
-warning, which (as in Rust) does not make validation fail.
+warning, which (as in Rust) does not make validation fail. Given a level, the
+policies are also level-checked (`levels.py`, RFC 76).
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from ..parser import MAX_DEPTH
 from ..schema.model import Schema
 from .result import ValidationError, ValidationResult, ValidationWarning, make_error, make_warning
 from .scope import check_action_application, check_names, check_slot_values
-from .typecheck import BOOL, FALSE, SingleEnvChecker, RequestEnv
+from .levels import check_levels, member_chain_locs
+from .typecheck import BOOL, FALSE, RecordingChecker, RequestEnv, SingleEnvChecker
 
 _FRAMES_PER_LEVEL = 4  # the checker's Python frames per level of expression nesting
+_MAX_LEVEL = 2**32 - 1
 
 
 @contextmanager
@@ -64,19 +67,32 @@ def linked_envs(env: RequestEnv, policy: Policy, schema: Schema) -> Iterator[Req
             yield RequestEnv(env.principal, env.action, env.resource, env.context, p_slot, r_slot)
 
 
-def typecheck_policy(policy: Policy, schema: Schema,
-                     envs: list[RequestEnv] | None = None) -> tuple[list[ValidationError], list[ValidationWarning]]:
-    """Typecheck a static policy or template in every request environment."""
+def typecheck_policy(policy: Policy, schema: Schema, envs: list[RequestEnv] | None = None,
+                     level: int | None = None) -> tuple[list[ValidationError], list[ValidationWarning]]:
+    """Typecheck a static policy or template in every request environment.
+
+    With a `level`, also check its entity dereferences against that level in each
+    environment where it typechecks or is always `false` (Rust: `validate_policy_with_level`);
+    those errors follow the type errors.
+    """
     condition = policy.to_expr()
     errors: list[ValidationError] = []
+    level_errors: list[ValidationError] = []
+    chain_locs = member_chain_locs(condition) if level is not None else {}
     all_false = True
     for unlinked in envs if envs is not None else request_envs(schema):
         for env in linked_envs(unlinked, policy, schema):
-            checker = SingleEnvChecker(schema, policy.id, env, errors, policy.loc)
-            ty, _, _ = checker.expect(condition, frozenset(), (BOOL,))
+            if level is None:
+                checker = SingleEnvChecker(schema, policy.id, env, errors, policy.loc)
+                ty, _, _ = checker.expect(condition, frozenset(), (BOOL,))
+            else:
+                checker = RecordingChecker(schema, policy.id, env, errors, policy.loc)
+                ty, _, ok = checker.expect(condition, frozenset(), (BOOL,))
+                if ok or ty == FALSE:
+                    level_errors += check_levels(checker, condition, level, chain_locs)
             if ty != FALSE:
                 all_false = False
-    errors = _dedup(errors)  # Rust keeps a policy's type errors in a set: one per distinct error across environments
+    errors = _dedup(errors) + _dedup(level_errors)  # Rust keeps a policy's errors in sets: one per distinct error
     warnings = []
     if all_false:
         warnings.append(make_warning(
@@ -90,8 +106,13 @@ def _dedup(items: list[Any]) -> list[Any]:
     return list(dict.fromkeys(items))
 
 
-def validate(policies: Any, schema: Any) -> ValidationResult:
-    """Validate `policies` (a `PolicySet`, policy text, or Policies) against `schema` (a `Schema`, Cedar text or JSON)."""
+def validate(policies: Any, schema: Any, *, level: int | None = None) -> ValidationResult:
+    """Validate `policies` (a `PolicySet`, policy text, or Policies) against `schema` (a `Schema`, Cedar text or JSON).
+
+    With `level`, also require every chain of entity dereferences to be at most
+    `level` long (RFC 76; Rust: `Validator::validate_with_level`).
+    """
+    level = _as_level(level)
     schema = _as_schema(schema)
     static, links = _as_policies(policies)
     envs = request_envs(schema)
@@ -102,7 +123,7 @@ def validate(policies: Any, schema: Any) -> ValidationResult:
             errors += check_names(policy, schema)
             errors += check_action_application(policy, schema)
             try:
-                type_errors, type_warnings = typecheck_policy(policy, schema, envs)
+                type_errors, type_warnings = typecheck_policy(policy, schema, envs, level)
             except RecursionError:
                 type_errors = [make_error(policy.id, "too_deep", "expression nested too deeply to validate", policy.loc)]
                 type_warnings = []
@@ -112,6 +133,15 @@ def validate(policies: Any, schema: Any) -> ValidationResult:
             errors += check_slot_values(policy_id, values, schema)
             errors += check_action_application(linked, schema, policy_id)
     return ValidationResult(errors, warnings)
+
+
+def _as_level(level: Any) -> int | None:
+    """A level is Rust's `u32`."""
+    if level is None:
+        return None
+    if level.__class__ is not int or not 0 <= level <= _MAX_LEVEL:
+        raise PolicySetError(f"expected the level as a whole number from 0 to {_MAX_LEVEL}, got {level!r}")
+    return level
 
 
 def _as_schema(schema: Any) -> Schema:

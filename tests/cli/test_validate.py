@@ -141,3 +141,63 @@ def test_check_parse_bad_json_policy_from_stdin(cedar):
     assert r.code == 1
     assert "failed to parse JSON policy" in r.out
     assert_no_traceback(r)
+
+
+LEVELS_SCHEMA = """
+entity User { manager: User, name: String };
+entity Doc { owner: User };
+action read appliesTo { principal: User, resource: Doc };
+"""
+
+
+@pytest.fixture
+def two_hop_policy(tmp_path):
+    (tmp_path / "levels.cedarschema").write_text(LEVELS_SCHEMA)
+    path = tmp_path / "levels.cedar"
+    path.write_text('permit(principal, action, resource)\nwhen { resource.owner.manager == principal };\n')
+    return path, tmp_path / "levels.cedarschema"
+
+
+def test_level_validation_passes_at_the_level_the_policy_needs(cedar, two_hop_policy):
+    policies, schema = two_hop_policy
+    for level in ("2", "7"):
+        r = cedar("validate", "-p", policies, "-s", schema, "--level", level)
+        assert r.code == 0, r.out
+        assert r.out == "  ☞ policy set validation passed\n  ╰─▶ no errors or warnings\n"
+
+
+def test_level_validation_fails_below_it_with_the_dereference_located(cedar, two_hop_policy):
+    policies, schema = two_hop_policy
+    r = cedar("validate", "-p", policies, "-s", schema, "--level", "1")
+    assert r.code == 3
+    lines = r.out.split("\n")
+    assert lines[0] == "  × policy set validation failed"
+    assert ("╰─▶ for policy `policy0`, this policy requires level 2, which exceeds the maximum allowed level (1)"
+            in flat(r.out))
+    assert f"   ╭─[{policies}:2:8]" in lines
+    row = lines.index(" 2 │ when { resource.owner.manager == principal };")
+    assert lines[row + 1] == "   ·        ──────────────────────"
+    assert_no_traceback(r)
+
+
+def test_an_entity_literal_cannot_be_dereferenced_at_any_level(cedar, tmp_path, two_hop_policy):
+    _, schema = two_hop_policy
+    policies = tmp_path / "literal.cedar"
+    policies.write_text('permit(principal, action, resource) when { User::"boss".name == "x" };\n')
+    r = cedar("validate", "-p", policies, "-s", schema, "--level", "5", "-f", "json")
+    assert r.code == 3
+    report = json.loads(r.out.splitlines()[0])
+    assert report["message"] == "policy set validation failed"
+    assert report["causes"] == ["for policy `policy0`, entity literals cannot be dereferenced at any level"]
+    assert (report["labels"][0]["line"], report["labels"][0]["column"], report["labels"][0]["span"]["length"]) \
+        == (1, 44, len('User::"boss"'))
+    r = cedar("validate", "-p", policies, "-s", schema)
+    assert r.code == 0  # without `--level`, no level checks
+
+
+def test_level_must_be_an_unsigned_32_bit_number(cedar):
+    for value, why in (("abc", "invalid digit found in string"), ("-1", "invalid digit found in string"),
+                       ("4294967296", "number too large to fit in target type")):
+        r = cedar("validate", "-p", FIXTURES / "photos.cedar", "-s", SCHEMA, "--level", value)
+        assert r.code == 2
+        assert r.err.startswith(f"error: invalid value '{value}' for '--level <LEVEL>': {why}\n")
