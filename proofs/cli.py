@@ -58,8 +58,12 @@ def _details(o: Outcome, verbose: bool, out: TextIO) -> None:
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     """Run the obligations; 0 if every one is proved, 1 otherwise."""
     out = out or sys.stdout
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     wanted = {n.strip() for n in args.only.split(",") if n.strip()}
+    unknown = wanted - {ob.number for ob in obligations()}
+    if unknown:
+        parser.error(f"no obligation numbered {', '.join(sorted(unknown))} (there are {len(MODULES)})")
     start = time.perf_counter()
     outcomes = []
     for ob in obligations():
@@ -68,6 +72,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         params: dict[str, object] = {}
         if ob.number == "9":
             params["sample"] = None if args.corpus_all else (SAMPLE if args.corpus_sample is None else args.corpus_sample)
+            if args.corpus_all or args.corpus_sample is not None or args.verbose:
+                params["progress"] = sys.stderr
         outcomes.append(ob.run(timeout_ms=int(args.timeout * 1000), **params))
     _table(outcomes, time.perf_counter() - start, out)
     for o in outcomes:

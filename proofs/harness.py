@@ -60,6 +60,8 @@ class Goal:
     # model is a genuine counterexample. Without it, a relaxed goal only ever proves.
     validate: "Callable[[z3.ModelRef], bool] | None" = None
     timeout_ms: int | None = None  # this goal's own limit (a quick first try before the fallback)
+    # Facts narrowed to search for a counterexample (a witness shape): unsatisfiable, it proves nothing.
+    refute_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ def _check(goal: Goal, timeout_ms: int) -> Verdict:
     answer = solver.check()
     seconds = time.perf_counter() - start
     if answer == z3.unsat:
+        if goal.refute_only:
+            return Verdict(goal.name, Status.UNKNOWN, seconds, "no counterexample of the searched shape")
         return Verdict(goal.name, Status.PROVED, seconds)
     if answer == z3.sat:
         model = solver.model()
@@ -140,8 +144,9 @@ class Outcome:
 
 
 def discharge(number: str, title: str, goals: Iterable[Goal], timeout_ms: int = DEFAULT_TIMEOUT_MS,
-              stop_at_counterexample: bool = False) -> Outcome:
-    """Check every goal, and the proof of every lemma a checked goal uses (once each)."""
+              stop_at_counterexample: bool = False, on_verdict: Callable[[Verdict], None] | None = None) -> Outcome:
+    """Check every goal, and the proof of every lemma a checked goal uses (once each);
+    `on_verdict` hears of each verdict as it comes (for progress on long runs)."""
     start = time.perf_counter()
     outcome = Outcome(number, title)
     scheduled: set[int] = set()
@@ -150,6 +155,8 @@ def discharge(number: str, title: str, goals: Iterable[Goal], timeout_ms: int = 
     def run(goal: Goal) -> bool:
         verdict = check(goal, timeout_ms)
         outcome.verdicts.append(verdict)
+        if on_verdict is not None:
+            on_verdict(verdict)
         for lemma in goal.uses:
             if any(lemma is p for p in in_progress):
                 outcome.verdicts.append(Verdict(goal.name, Status.UNKNOWN, 0.0, f"circular use of lemma {lemma.name}"))

@@ -7,7 +7,8 @@ and `lub(t1, t2, t) == lub_body(t1, t2, t)`, which proofs assert at the terms
 they need (`unfold`, `unfold_lub`). Both recurse on the structure of the type,
 so each has exactly one solution: these instances are true of it. They follow
 `spec.types.has_type` and `spec.types.lub` case for case
-(`tests/proofs/test_instance_of.py` checks them against those on concrete types).
+(`tests/proofs/test_instance_of.py` checks them against those on concrete
+non-record types).
 
 `lub_left`, `lub_right` (an instance of one side of a lub is an instance of the
 lub) are proved by induction on the type, and the `*_of` lemmas read one clause

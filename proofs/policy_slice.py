@@ -33,11 +33,11 @@ from proofs.membership import in_list_step, in_literals
 from proofs.policy_family import REAL_AUTHORIZER, Authorize, Policy as PolicySort, scenario, symbolic_policies
 from proofs.scope_index import ENGINE_INDEX, IndexEncoding
 from spec.entities import symbolic_entities
-from spec.errors import Result, ok
+from spec.errors import Result, error_kind, ok
 from spec.expr import And, Expr, Lit, Uid
 from spec.policy import ActionInAny, Condition, Policy, Scope
 from spec.request import symbolic_request
-from spec.values import EntityUID, bool_value, string_of
+from spec.values import EntityUID, Value, bool_value, string_of
 
 REQ, ES = symbolic_request("request"), symbolic_entities("entities")
 DIMENSIONS = ("principal", "action", "resource")
@@ -79,6 +79,15 @@ def _scope_text(dim: str, op: str, m: z3.ModelRef, entities: list[z3.ExprRef], e
             "is": f"{dim} is {t}", "is_in": f"{dim} is {t} in {names[0] if names else ''}"}[op]
 
 
+def _result_text(m: z3.ModelRef, result: z3.ExprRef) -> str:
+    r = m.eval(result, model_completion=True)
+    kind = error_kind(r)
+    if kind is not None:
+        return f"an error ({kind})"
+    v = m.eval(Value.b(Result.ok_value(r)), model_completion=True)
+    return "true" if z3.is_true(v) else "false" if z3.is_false(v) else str(r)
+
+
 def _explain_scope(dim: str, op: str, entities: list[z3.ExprRef], ety: z3.ExprRef | None, result: z3.ExprRef,
                    selected: z3.BoolRef) -> Callable[[z3.ModelRef], str]:
     def explain(m: z3.ModelRef) -> str:
@@ -96,7 +105,7 @@ def _explain_scope(dim: str, op: str, entities: list[z3.ExprRef], ety: z3.ExprRe
             es.append({"uid": {"type": ty, "id": eid}, "attrs": {}, "parents": parents})
         index = "selects" if z3.is_true(m.eval(selected, model_completion=True)) else "does not select"
         return "\n".join([
-            f"the index {index} this policy, yet its {dim} constraint evaluates to {m.eval(result, model_completion=True)}:",
+            f"the index {index} this policy, yet its {dim} constraint evaluates to {_result_text(m, result)}:",
             "policies:", f"  permit({scope['principal']}, {scope['action']}, {scope['resource']});",
             "request:", render.request(_uid_text(m, REQ.principal), _uid_text(m, REQ.action),
                                        _uid_text(m, REQ.resource), {}),

@@ -14,7 +14,7 @@ with `ancestors` the entity's ancestors when the store holds it, else none.
 ANDs the three dimensions. The model's store gives "holds `uid`" and
 "`a` is an ancestor of `uid`" as `exists[uid]` and `ancestors[uid][a]`.
 `tests/proofs/test_scope_index.py` checks this encoding against the engine's
-index on random scopes, requests and stores.
+index on every scope, request entity and store over a small universe.
 """
 
 from __future__ import annotations

@@ -32,8 +32,9 @@ from proofs.instance_of import (declared_in, declares, every_declared, every_ele
                                 set_element_of, unfold, unfold_lub)
 from proofs.logic import Lemma, Steps, closure, glued
 from proofs.membership import in_list_step, in_literals
-from proofs.typed_env import (ACTION, ES, REQ, ancestor_is_well_formed, entity_is_well_formed, is_action,
-                              request_is_well_formed, stored_attrs, tag_is_well_formed, valid_uid)
+from proofs.typed_env import (ACTION, CONTEXT_TYPE, ES, REQ, ancestor_is_well_formed, attrs_of, entity_is_well_formed,
+                              is_action, is_entity_type, request_is_well_formed, stored_attrs, tag_is_well_formed,
+                              valid_uid)
 from proofs.typing_rules import RULES, Sub, Typing, TypingRules
 from spec import extfun
 from spec.errors import ERRORS, Result, err, ok
@@ -105,6 +106,9 @@ class Form:
     derived: list[Derived] = field(default_factory=list)
     uses: tuple = ()
     opaque: bool = True  # set folds and compound sequences opaque (see `goals`)
+    # Small concrete instances of the form's parameters, searched for a counterexample before giving up
+    # (Z3 often answers `unknown` for a refutable goal over symbolic record types); only narrows the search.
+    witnesses: list[list[z3.BoolRef]] = field(default_factory=list)
 
     def part(self, label: str, context: z3.BoolRef = TRUE, ty: z3.ExprRef | None = None) -> Part:
         """A hole; its type is any type, or `ty` (a shape with symbolic components)."""
@@ -156,22 +160,26 @@ class Form:
             out.append(_quick_first(Goal(f"{self.name}: type" + (f" (case {n + 1})" if n or path is not TRUE else ""),
                                          [*hyps, path], evaluates_to(result, ty), explain,
                                          known=[*known, unfold(Result.ok_value(result), ty)], uses=self.uses,
-                                         opaque=self.opaque, simplify=True)))
+                                         opaque=self.opaque, simplify=True), self.witnesses))
         out.append(_quick_first(Goal(f"{self.name}: capabilities", hyps, z3.Implies(result == TRUE_RESULT, typing.caps),
-                                     explain, known=known, uses=self.uses, opaque=self.opaque, simplify=True)))
+                                     explain, known=known, uses=self.uses, opaque=self.opaque, simplify=True),
+                                self.witnesses))
         return out
 
 
 QUICK_TRY_MS = 2_000
 
 
-def _quick_first(goal: Goal) -> Goal:
+def _quick_first(goal: Goal, witnesses: list[list[z3.BoolRef]] = ()) -> Goal:  # type: ignore[assignment]
     """First try the goal with its quantified formulas as opaque atoms (most steps only combine the instances
     they are given), then as it is, then (to find a counterexample) relaxed again, without simplification,
-    a model counting only once `explain.genuine` confirms it."""
+    a model counting only once `explain.genuine` confirms it: first in each of the small `witnesses`
+    (further facts: a model of them is still a model of the goal's own facts), then in general."""
     import dataclasses
     validate = genuine(goal.facts, goal.claim)
     refute = dataclasses.replace(goal, propositional=True, simplify=False, timeout_ms=QUICK_TRY_MS, validate=validate)
+    for w in reversed(witnesses):
+        refute = dataclasses.replace(refute, facts=[*goal.facts, *w], refute_only=True, fallback=lambda then=refute: then)
     full = dataclasses.replace(goal, fallback=lambda: refute)
     return dataclasses.replace(goal, propositional=True, timeout_ms=QUICK_TRY_MS, fallback=lambda: full,
                                validate=validate)
@@ -443,6 +451,7 @@ def attributes(rules: TypingRules) -> Steps:
                 f.facts.append(entity_is_well_formed(uid, inst))
             f.known += [record_field_of.at(v, t, i), record_declared_of.at(v, t, attr), unfold(v, t)]
             f.uses = (record_field_of, record_declared_of)
+            f.witnesses = _attribute_witnesses(f, shape, a, attr, i, known)
             if form == "has":
                 own = f.evaluates_to(has, T.bool_type(z3.StringVal("tt")))
                 out += f.goals(HasAttr(a.expr, m), rules.has_attr(a.sub, attr, i, known, own), "e1 has a")
@@ -451,8 +460,31 @@ def attributes(rules: TypingRules) -> Steps:
     return out
 
 
+def _attribute_witnesses(f: Form, shape: str, a: Part, attr: z3.SeqRef, i: z3.ArithRef,
+                         known: z3.BoolRef) -> list[list[z3.BoolRef]]:
+    """The form at one attribute `a: Long` of an otherwise empty record, required or optional, present or
+    absent, with the capability known or not (and an empty context): where a seeded bug shows."""
+    empty = [CONTEXT_TYPE == T.record_type(z3.Empty(z3.SeqSort(F))), REQ.context == V.record(EMPTY_MAP, z3.StringVal(""))]
+    out = []
+    for required in (False, True):
+        for present in (False, True):
+            for capability in (False, True):
+                fields = z3.Unit(F.field(attr, z3.BoolVal(required), T.long_type))
+                attrs = z3.Store(EMPTY_MAP, attr, Entry.present(V.long(1))) if present else EMPTY_MAP
+                w = [*empty, attr == z3.StringVal("a"), i == 0, known == capability]
+                if shape == "record":
+                    w += [z3.Const(f"{f.name}.fields", z3.SeqSort(F)) == fields,
+                          a.result == ok(V.record(attrs, z3.StringVal("")))]
+                else:
+                    ety = z3.String(f"{f.name}.entity_type")
+                    uid = EntityUID.entity_uid(ety, z3.StringVal("e"))
+                    w += [ety == z3.StringVal("T"), is_entity_type(ety), attrs_of(ety) == T.record_type(fields),
+                          a.result == ok(V.entity(uid)), ES.exists[uid], ES.attrs[uid] == attrs]
+                out.append(w)
+    return out
+
+
 def _attrs_type(t: z3.ExprRef) -> z3.ExprRef:
-    from proofs.typed_env import attrs_of
     return attrs_of(T.ety(t))
 
 

@@ -12,8 +12,8 @@ candidate result type as an argument (the lemma then holds for any candidate
 that is the lub, so for the one the validator computes).
 
 `tests/proofs/test_typing_rules.py` checks this restatement against
-`spec.validator.type_of` on many concrete expressions and types, so it cannot
-drift from the validator. The rules are a parameter of obligation 8: a seeded
+`spec.validator.type_of` on concrete types (the rules without a lub, and
+attribute access on records), so those cannot drift from the validator. The rules are a parameter of obligation 8: a seeded
 bug (`+` on strings, attribute access without `has`) is a subclass.
 """
 
