@@ -28,6 +28,7 @@ from .errors import (
     CedarError, EntityError, ErrorKind, EvaluationError, ParseError, PolicySetError, RequestError, SchemaError,
 )
 from .evaluator import Env, compile_expr
+from .gc_pause import paused_gc
 from .policy_index import PolicyIndex
 from .request import validate_context, validate_scope
 from .request import validate_request as _validate_request
@@ -91,7 +92,8 @@ class Authorizer:
         self.schema = as_schema(schema)
         self.validate_requests = validate_requests
         self.entities = as_entities(entities, self.schema)
-        compiled = compile_policies(policies)
+        with paused_gc():  # compiling allocates a closure tree per policy, none of it garbage
+            compiled = compile_policies(policies)
         self._ids, self._forbid, self._conditions, self._index = compiled
         self._by_uid = self.entities.by_uid
         # uid -> scope mask per dimension; valid because the entity store never changes
@@ -392,7 +394,7 @@ def read_context(context: Any, schema: Schema | None, action: EntityUID) -> Reco
     type if the schema declares the action (`RequestError` if it does not)."""
     try:
         if isinstance(context, (str, bytes)):
-            context = load_json(context, "context")
+            context = load_json(context, "context", last_duplicate_wins=True)
         record = parse_context(context, schema if schema is not None and action in schema.actions else None, action)
     except EntityError as e:
         raise RequestError(f"invalid context: {e.message}") from None

@@ -343,7 +343,7 @@ def parse_context(source: Any, schema: Schema | None = None, action: EntityUID |
     """A request context from its JSON (text or parsed), read against `action`'s context type
     when a schema is given. Type conformance is checked by request validation."""
     if isinstance(source, (str, bytes, bytearray)):
-        source = load_json(source, "context")
+        source = load_json(source, "context", last_duplicate_wins=True)
     if schema is not None:
         if not isinstance(schema, Schema):
             raise SchemaError(f"expected the schema as a `Schema`, got {type(schema).__name__}")

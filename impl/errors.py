@@ -8,9 +8,32 @@ under the span.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
+
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff]")
+
+
+def printable(text: str) -> str:
+    """`text` safe to print or encode as UTF-8: control characters, the BOM and lone
+    surrogates (which no encoder accepts) become `\\u{...}` escapes, as Cedar writes them."""
+    if text.isascii() and text.isprintable():
+        return text
+    return _UNPRINTABLE.sub(lambda m: f"\\u{{{ord(m.group()):x}}}", text)
+
+
+_CONTEXT = 100
+"""Characters of a long source line shown on each side of an error's span (and of a long span)."""
+
+
+def _clipped(text: str, cut: bool, at_start: bool) -> str:
+    """`text` printable, with `…` where a long line was cut."""
+    text = printable(text)
+    if not cut:
+        return text
+    return "…" + text if at_start else text + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +70,13 @@ class Loc(NamedTuple):
         line_end = text.find("\n", self.start)
         if line_end == -1:
             line_end = len(text)
-        line = text[line_start:line_end]
-        width = max(1, min(self.end, line_end) - self.start)
-        caret = " " * (self.start - line_start) + "^" * width
-        return f"{line}\n{caret}"
+        span_end = max(self.start, min(self.end, line_end))
+        before = _clipped(text[max(line_start, self.start - _CONTEXT):self.start], self.start - _CONTEXT > line_start, True)
+        span = _clipped(text[self.start:min(span_end, self.start + _CONTEXT)], span_end > self.start + _CONTEXT, False)
+        after = text[span_end:min(line_end, span_end + _CONTEXT)].removesuffix("\r")
+        after = _clipped(after, span_end + _CONTEXT < line_end, False)
+        caret = "".join("\t" if c == "\t" else " " for c in before) + "^" * max(1, len(span))
+        return f"{before}{span}{after}\n{caret}"
 
     def __str__(self) -> str:
         return f"{self.source.name}:{self.line}:{self.column}"
@@ -60,9 +86,9 @@ class CedarError(Exception):
     """Base of every error this library raises on bad input."""
 
     def __init__(self, message: str, loc: Loc | None = None, help: str | None = None) -> None:
-        self.message = message
+        self.message = printable(message)
         self.loc = loc
-        self.help = help
+        self.help = help if help is None else printable(help)
         super().__init__(self.render())
 
     def render(self) -> str:

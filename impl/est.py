@@ -30,6 +30,7 @@ from .parser import extension_names
 from .parser.policy import MAX_DEPTH, children, extended_has
 from .parser.strings import merge_pattern
 from .values import EntityUID
+from .value_json import json_error_text, json_int
 
 Json = Any
 
@@ -101,11 +102,12 @@ def loads(text: str, name: str = "<input>") -> Json:
 
     try:
         with _deep_json():
-            obj = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+            obj = json.loads(text, object_pairs_hook=pairs, parse_constant=constant,
+                             parse_int=json_int if "-0" in text else int)
     except json.JSONDecodeError as e:
         raise ParseError(f"invalid JSON: {e.msg}", Loc(Source(text, name), e.pos, min(len(text), e.pos + 1))) from None
     except ValueError as e:
-        raise ParseError(f"invalid JSON: {e}") from None
+        raise ParseError(f"invalid JSON: {json_error_text(e)}") from None
     except RecursionError:
         raise ParseError("invalid JSON: nested too deeply (JSON may nest at most 127 levels)") from None
     if _SURROGATE_ESCAPE.search(text):

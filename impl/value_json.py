@@ -67,22 +67,47 @@ class Where:
 Place = Union[str, Where]
 
 
-def load_json(text: str | bytes, what: str) -> Any:
-    """Parse JSON text strictly: duplicate object keys and over-deep nesting are errors."""
+def load_json(text: str | bytes, what: str, *, last_duplicate_wins: bool = False) -> Any:
+    """Parse JSON text strictly: duplicate object keys and over-deep nesting are errors.
+
+    A context is the exception: Rust reads it into a `serde_json::Value` first, whose
+    objects keep the last of duplicate keys (`last_duplicate_wins`). As in serde_json,
+    `-0` is a float (so not a Cedar `Long`).
+    """
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        return json.loads(text, **json_hooks(text, last_duplicate_wins))
     except json.JSONDecodeError as e:
         raise EntityError(f"error parsing {what} JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
-    except _DuplicateKey as e:
+    except DuplicateKey as e:
         raise EntityError(f"error parsing {what} JSON: duplicate key `{e.args[0]}`") from None
     except RecursionError:
         raise EntityError(f"error parsing {what} JSON: recursion limit exceeded") from None
     except (UnicodeDecodeError, ValueError) as e:
-        raise EntityError(f"error parsing {what} JSON: {e}") from None
+        raise EntityError(f"error parsing {what} JSON: {json_error_text(e)}") from None
 
 
-class _DuplicateKey(Exception):
-    pass
+def json_hooks(text: str | bytes, last_duplicate_wins: bool = False) -> dict[str, Any]:
+    """`json.loads` arguments reading `text` as Rust does (see `load_json`)."""
+    hooks: dict[str, Any] = {} if last_duplicate_wins else {"object_pairs_hook": _no_duplicate_keys}
+    if (b"-0" if isinstance(text, (bytes, bytearray)) else "-0") in text:
+        hooks["parse_int"] = json_int
+    return hooks
+
+
+class DuplicateKey(Exception):
+    """A key appears twice in one JSON object (`args[0]`)."""
+
+
+def json_error_text(e: ValueError) -> str:
+    """What went wrong reading JSON, in Cedar's words rather than Python's."""
+    if "integer string conversion" in str(e):  # Python refuses integers of over 4,300 digits
+        return "number out of range"
+    return str(e)
+
+
+def json_int(digits: str) -> int | float:
+    """An integer of JSON text as serde_json reads it: `-0` is a float."""
+    return -0.0 if digits == "-0" else int(digits)
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -91,7 +116,7 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for k, _ in pairs:
             if k in seen:
-                raise _DuplicateKey(k)
+                raise DuplicateKey(k)
             seen.add(k)
     return d
 

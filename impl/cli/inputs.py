@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ..errors import CedarError, Loc, Source
+from ..value_json import DuplicateKey, json_hooks
 from .diagnostics import Diagnostic, from_error, located, os_error_text
 
 
@@ -66,10 +67,15 @@ def source_name(path: str | None) -> str:
     return path if path is not None else "<stdin>"
 
 
-def parse_json(text: str, name: str, context: str) -> Any:
-    """Parse JSON text; a syntax error points at its line and column."""
+def parse_json(text: str, name: str, context: str, strict: bool = False, last_duplicate_wins: bool = False) -> Any:
+    """Parse JSON text; a syntax error points at its line and column. `strict` reads as Rust
+    reads Cedar values: `-0` is not an integer, and a key twice in one object is an error
+    (or, as in a context, which Rust reads as a `serde_json::Value`, the last one counts)."""
     try:
-        return json.loads(text)
+        return json.loads(text, **json_hooks(text, last_duplicate_wins)) if strict else json.loads(text)
+    except DuplicateKey as e:
+        raise CliError(Diagnostic(f"the key `{e.args[0]}` occurs two or more times in the same JSON object")
+                       .wrap(context)) from None
     except json.JSONDecodeError as e:
         loc = Loc(Source(text, name), e.pos, min(len(text), e.pos + 1))
         raise CliError(located(f"{e.msg} at line {e.lineno} column {e.colno}", loc).wrap(context)) from None
@@ -286,7 +292,7 @@ def load_entities(path: str, schema: Any = None) -> Any:
 
 def _entity_json(text: str, name: str, context: str) -> Any:
     try:
-        return parse_json(text, name, "error during entity deserialization")
+        return parse_json(text, name, "error during entity deserialization", strict=True)
     except CliError as e:
         raise wrapped(e, context) from None
 
@@ -324,7 +330,8 @@ def load_request(args: RequestArgs, schema: Any = None) -> Any:
                 text = f.read().decode("utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise fail(f"error while loading context from {args.context_file}", _io_text(e)) from None
-        context = parse_json(text, args.context_file, f"failed to create a context from {args.context_file}")
+        context = parse_json(text, args.context_file, f"failed to create a context from {args.context_file}",
+                             strict=True, last_duplicate_wins=True)
     if principal is None or action is None or resource is None:
         raise fail(_MISSING)
     return make_request(principal, action, resource, context, schema, args.request_validation,
@@ -348,7 +355,7 @@ def _request_from_json_file(args: RequestArgs, schema: Any) -> Any:
             text = f.read().decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise fail(f"failed to open request-json file {path}", _io_text(e)) from None
-    obj = parse_json(text, path, f"failed to parse request-json file {path}")
+    obj = parse_json(text, path, f"failed to parse request-json file {path}", strict=True, last_duplicate_wins=True)
     if not isinstance(obj, dict):
         raise fail(f"failed to parse request-json file {path}", "expected a JSON object")
     if "context" not in obj:

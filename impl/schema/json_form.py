@@ -13,6 +13,7 @@ import re
 from typing import Any, Callable
 
 from ..errors import Loc, SchemaError, Source
+from ..value_json import json_error_text
 from .fragment import (
     CEDAR_NAMESPACE,
     MAX_TYPE_DEPTH,
@@ -66,7 +67,7 @@ def load_json_text(text: str, name: str = "<schema>") -> Any:
     except RecursionError:
         raise SchemaError("the JSON schema is nested too deeply") from None
     except ValueError as e:  # `NaN`, or an integer with thousands of digits
-        raise SchemaError(f"invalid JSON: {e}") from None
+        raise SchemaError(f"invalid JSON: {json_error_text(e)}") from None
 
 
 def _key_path(path: str, key: str) -> str:

@@ -148,16 +148,50 @@ def _close_hierarchies(entity_types: dict[str, EntityTypeDef], actions: dict[Ent
     for name, e in entity_types.items():
         for parent in e.member_of_types:
             type_children.setdefault(parent, set()).add(name)
-    for name, e in entity_types.items():
-        e.descendants = frozenset(_reachable(name, type_children))
+    for name, closure in _closures(entity_types, type_children).items():
+        entity_types[name].descendants = closure
     action_children: dict[EntityUID, set[EntityUID]] = {}
     for uid, a in actions.items():
         for parent in a.member_of:
             action_children.setdefault(parent, set()).add(uid)
     action_parents = {uid: a.member_of for uid, a in actions.items()}
-    for uid, a in actions.items():
-        a.descendants = frozenset(_reachable(uid, action_children))
-        a.ancestors = frozenset(_reachable(uid, action_parents))
+    for uid, closure in _closures(actions, action_children).items():
+        actions[uid].descendants = closure
+    for uid, closure in _closures(actions, action_parents).items():
+        actions[uid].ancestors = closure
+
+
+def _closures(nodes: Any, edges: dict[Any, Any]) -> dict[Any, frozenset[Any]]:
+    """Every node's transitive successors along `edges`.
+
+    Without cycles (always, for actions) a node's closure is built from its successors'
+    closures, sinks first: set unions in C rather than a walk per node, which matters for
+    long chains (a 5,000-action chain has 12 million pairs).
+    """
+    indegree: dict[Any, int] = dict.fromkeys(nodes, 0)
+    for targets in edges.values():
+        for t in targets:
+            indegree[t] = indegree.get(t, 0) + 1
+    order = [n for n, d in indegree.items() if d == 0]
+    for n in order:  # Kahn's algorithm: `order` grows as nodes lose their last incoming edge
+        for t in edges.get(n, ()):
+            indegree[t] -= 1
+            if indegree[t] == 0:
+                order.append(t)
+    if len(order) < len(indegree):  # a cycle: walk from each node
+        return {n: frozenset(_reachable(n, edges)) for n in nodes}
+    closures: dict[Any, frozenset[Any]] = {}
+    empty: frozenset[Any] = frozenset()
+    for n in reversed(order):
+        targets = edges.get(n, ())
+        if not targets:
+            closures[n] = empty
+        elif len(targets) == 1:
+            (t,) = targets
+            closures[n] = closures[t] | {t}
+        else:
+            closures[n] = frozenset(targets).union(*(closures[t] for t in targets))
+    return {n: closures[n] for n in nodes}
 
 
 def _reachable(start: Any, edges: dict[Any, Any]) -> set[Any]:

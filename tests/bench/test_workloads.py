@@ -124,8 +124,11 @@ def test_quick_run_writes_results_and_plot(tmp_path: Path, capsys: pytest.Captur
         judged = {(t["what"], t["policies"]) for t in results["targets"]}
         assert ("per-request time", 100) in judged and ("entity loading time", None) in judged
         assert all(row["disagreements"] == 0 for row in rows)
+        assert all(row["engines"][e]["setup_s"] >= 0 for row in rows for e in ("impl", "cedarpy"))
     out = capsys.readouterr().out
     assert "== tinytodo" in out
+    if impl_available():
+        assert "parse+link+setup" in out
     try:
         import matplotlib  # noqa: F401
     except ImportError:

@@ -126,3 +126,37 @@ def test_keyboard_interrupt_is_polite():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 130
     assert "interrupted" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_entity_files_are_read_as_rust_reads_them(tmp_path):
+    """A key twice in one object and `-0` are errors (as in Rust's entity reader), reported not raised."""
+    cases = {"dup": '[{"uid": {"type": "A", "id": "a"}, "attrs": {"x": 1, "x": 2}, "parents": []}]',
+             "zero": '[{"uid": {"type": "A", "id": "a"}, "attrs": {"x": -0}, "parents": []}]',
+             "surrogate": '[{"uid": {"type": "A", "id": "\\ud800"}, "attrs": {}, "parents": []}]'}
+    messages = {"dup": "the key `x` occurs two or more times in the same JSON object",
+                "zero": "numbers must be integers", "surrogate": "lone surrogate"}
+    for name, text in cases.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(text)
+        r = run_cedar("check-parse", "--entities", path)
+        assert r.code == 1
+        assert_no_traceback(r)
+        assert messages[name] in " ".join(r.out.split() + r.err.split())
+    (tmp_path / "ok.json").write_text('[{"uid": {"type": "A", "id": "a"}, "attrs": {"x": 0, "y": "-0"}, "parents": []}]')
+    assert run_cedar("check-parse", "--entities", tmp_path / "ok.json").code == 0
+
+
+def test_context_files_are_read_as_rust_reads_them(tmp_path):
+    """Rust reads a context into a `serde_json::Value`: the last of duplicate keys counts, `-0` is a float."""
+    (tmp_path / "p.cedar").write_text("permit(principal, action, resource) when { context.a };")
+    (tmp_path / "e.json").write_text("[]")
+    request = ["authorize", "-p", tmp_path / "p.cedar", "--entities", tmp_path / "e.json",
+               "--principal", 'User::"a"', "--action", 'Action::"a"', "--resource", 'R::"r"']
+    for text, code, out in (('{"a": 1, "a": true}', 0, "ALLOW"), ('{"a": true, "a": 1}', 2, "DENY")):
+        (tmp_path / "c.json").write_text(text)
+        r = run_cedar(*request, "--context", tmp_path / "c.json")
+        assert (r.code, r.out.split()[0]) == (code, out)
+    (tmp_path / "c.json").write_text('{"a": -0}')
+    r = run_cedar(*request, "--context", tmp_path / "c.json")
+    assert r.code == 1 and "numbers must be integers" in " ".join(r.out.split() + r.err.split())
+    assert_no_traceback(r)

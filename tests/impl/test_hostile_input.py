@@ -151,6 +151,74 @@ def test_text_with_a_lone_surrogate_is_rejected_where_it_is() -> None:
             "\ud800": {"type": "Long"}}}}}, "actions": {}}})
 
 
+def test_error_messages_are_printable_whatever_the_input_holds() -> None:
+    """Lone surrogates cannot be encoded (printing them raised `UnicodeEncodeError`); control
+    characters would garble a terminal: messages and snippets show them as `\\u{...}` escapes."""
+    errors: list[CedarError] = []
+    for call in (lambda: impl.PolicySet.from_str('permit(principal, action, resource) when { "\ud800" == x };'),
+                 lambda: impl.PolicySet.from_str('permit(principal, action, resource) when { "\x00\x1b[31m" == x };'),
+                 lambda: impl.Entities.from_json([{"uid": {"type": "A\ud800", "id": "a"}, "attrs": {}, "parents": []}]),
+                 lambda: impl.Entities.from_json('[{"uid": {"type": "A\\udc00", "id": "a"}, "attrs": {}, "parents": []}]'),
+                 lambda: impl.is_authorized(dict(REQUEST, action={"type": "\x07\ud800", "id": "v"}), PERMIT, [])):
+        with pytest.raises(CedarError) as info:
+            call()
+        errors.append(info.value)
+    for e in errors:
+        for text in (str(e), e.message, e.render()):
+            text.encode("utf-8")  # no lone surrogate left
+            assert not any(c in text for c in "\x00\x07\x1b")
+    assert "\\u{d800}" in str(errors[0]) and errors[0].loc is not None
+    assert "\\u{dc00}" in errors[3].message
+    assert errors[0].loc.snippet().splitlines()[1].index("^") == errors[0].column - 1
+    assert "\\u{1b}" in str(errors[1])
+
+
+def test_error_snippets_of_very_long_lines_show_the_neighbourhood_of_the_error() -> None:
+    text = 'permit(principal, action, resource) when { "' + "a" * 100_000 + '" == x };'
+    with pytest.raises(ParseError, match="invalid variable: x") as info:
+        impl.PolicySet.from_str(text)
+    line, caret = info.value.loc.snippet().splitlines()  # type: ignore[union-attr]
+    assert len(line) < 300 and line.startswith("…") and line.endswith(" };")
+    assert line[caret.index("^")] == "x"
+    assert (info.value.line, info.value.column) == (1, 100_050)
+
+
+def test_minus_zero_in_json_is_not_an_integer_as_in_rust() -> None:
+    """serde_json reads `-0` as a float, which no Cedar value is; `0` and `"-0"` are fine."""
+    entities = '[{"uid": {"type": "A", "id": "a"}, "attrs": {"x": %s}, "parents": []}]'
+    request = dict(REQUEST, context='{"a": %s}')
+    for number, accepted in (("-0", False), ("[-0]", False), ("0", True), ('"-0"', True), ("-0.0", False)):
+        rust_ok = cedarpy.is_authorized(REQUEST, PERMIT, entities % number).decision.value != "NoDecision"
+        assert rust_ok is accepted
+        rust_ok = cedarpy.is_authorized(dict(request, context=request["context"] % number), PERMIT, []) \
+            .decision.value != "NoDecision"
+        assert rust_ok is accepted
+        for call in (lambda: impl.Entities.from_json(entities % number),
+                     lambda: impl.Entities.from_json((entities % number).encode()),
+                     lambda: impl.is_authorized(dict(request, context=request["context"] % number), PERMIT, [])):
+            if accepted:
+                call()
+            else:
+                with pytest.raises(CedarError, match="numbers must be integers"):
+                    call()
+    est = impl.PolicySet.from_str(when("0 == 1")).to_json_str()
+    assert est.count('"Value":0') + est.count('"Value": 0') == 1
+    with pytest.raises(ParseError, match="must be integers"):
+        impl.PolicySet.from_json(est.replace('"Value":0', '"Value":-0').replace('"Value": 0', '"Value": -0'))
+
+
+def test_a_context_keeps_the_last_of_duplicate_keys_as_rust_does() -> None:
+    """Rust reads a context into a `serde_json::Value` (last key wins); entities reject duplicates."""
+    for context, policy in (('{"a": 1, "a": 2}', when("context.a == 2")),
+                            ('{"r": {"b": 2, "b": 1}}', when("context.r.b == 1")),
+                            ('{"a": 2, "a": 1}', when("context.a == 2"))):
+        request = dict(REQUEST, context=context)
+        assert our_answer(policy, request) == rust_answer(policy, request)
+    assert impl.parse_context('{"a": 1, "a": 2}') == Record({"a": 2})
+    with pytest.raises(EntityError, match="duplicate key `x`"):
+        impl.Entities.from_json('[{"uid": {"type": "A", "id": "a"}, "attrs": {"x": 1, "x": 1}, "parents": []}]')
+
+
 def test_integers_with_thousands_of_digits() -> None:
     big = "1" * 5000
     with pytest.raises(ParseError, match="too large"):
@@ -162,6 +230,18 @@ def test_integers_with_thousands_of_digits() -> None:
         impl.Schema.from_json('{"": {"entityTypes": {}, "actions": {}, "x": %s}}' % big)
     with pytest.raises(SchemaError, match="invalid JSON"):
         impl.Schema.from_json('{"": {"entityTypes": {}, "actions": {}, "x": NaN}}')
+
+
+def test_json_numbers_with_thousands_of_digits_are_out_of_range_as_in_rust() -> None:
+    big = "9" * 5000  # Python's own message would talk of `sys.set_int_max_str_digits()`
+    for call in (lambda: impl.Schema.from_json('{"": {"entityTypes": {}, "actions": {}, "x": %s}}' % big),
+                 lambda: impl.Entities.from_json('[{"uid": {"type": "A", "id": "a"}, "attrs": {"x": %s}, "parents": []}]' % big),
+                 lambda: impl.PolicySet.from_json('{"staticPolicies": %s}' % big),
+                 lambda: impl.parse_context('{"a": %s}' % big),
+                 lambda: impl.is_authorized(dict(REQUEST, context='{"a": -%s}' % big), PERMIT, [])):
+        with pytest.raises(CedarError, match="number out of range") as info:
+            call()
+        assert "sys." not in str(info.value)
 
 
 def test_extension_strings_with_thousands_of_leading_zeros_agree_with_rust() -> None:
@@ -256,14 +336,22 @@ def test_evaluation_stops_at_rusts_recursion_limit(build: Callable[[int], str]) 
         assert our_answer(policies, request) == rust_answer(policies, request)
 
 
-def test_deeper_than_rusts_stack_fails_closed() -> None:
-    """Rust's own stack overflows on these (nesting inside brackets); the policy just errors."""
-    assert impl.is_authorized(REQUEST, when("(" * 10_000 + "true" + ")" * 10_000), []).allowed  # no AST nodes
-    for condition in ("[" * 10_000 + "1" + "]" * 10_000 + " == [1]", "!(" * 10_000 + "false" + ")" * 10_000,
-                      "{a: " * 10_000 + "1" + "}" * 10_000 + " == {a: 1}", "-(" * 10_000 + "1" + ")" * 10_000 + " == 1"):
-        response = impl.is_authorized(REQUEST, when(condition), [])
-        assert not response.allowed
-        assert [e.message for e in response.errors] == ["recursion limit reached"]
+def test_brackets_deeper_than_rusts_stack_are_a_located_parse_error() -> None:
+    """Rust's parser overflows its stack at ~600 nested brackets (cedarpy dies): a clear error, never Allow."""
+    for condition in ("(" * 10_000 + "true" + ")" * 10_000, "[" * 10_000 + "1" + "]" * 10_000 + " == [1]",
+                      "!(" * 10_000 + "false" + ")" * 10_000, "{a: " * 10_000 + "1" + "}" * 10_000 + " == {a: 1}",
+                      "-(" * 10_000 + "1" + ")" * 10_000 + " == 1", 'ip(' * 2_000 + '"1.1.1.1"' + ")" * 2_000,
+                      "(" * 100_000):
+        for call in (lambda: impl.is_authorized(REQUEST, when(condition), []), lambda: impl.evaluate(condition, REQUEST),
+                     lambda: impl.PolicySet.from_str(PERMIT + "\n" + when(condition))):
+            with pytest.raises(ParseError, match="nested too deeply") as info:
+                call()
+            assert info.value.line is not None
+    with pytest.raises(ParseError, match="nested too deeply") as info:
+        impl.PolicySet.from_str(PERMIT + "\n" + when("(" * 2_000 + "true" + ")" * 2_000))
+    assert (info.value.line, info.value.column) == (2, 44 + 999)  # the 1,001st level: `{` is the first
+    assert impl.is_authorized(REQUEST, when("(" * 600 + "true" + ")" * 600), []).allowed  # as in Rust
+    assert rust_answer(when("[" * 600 + "1" + "]" * 600 + " == [1]")) == our_answer(when("[" * 600 + "1" + "]" * 600 + " == [1]"))
 
 
 def test_has_chains_share_their_compiled_paths(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -420,3 +508,28 @@ def test_every_prefix_of_valid_inputs_is_read_or_rejected_cleanly() -> None:
     est = impl.PolicySet.from_str(policies).to_json_str()
     for i in range(len(est) + 1):
         _only_cedar_errors(lambda: impl.PolicySet.from_json(est[:i]))
+
+
+# ---------------------------------------------------------------- schema hierarchies
+
+def test_long_action_chains_close_without_a_walk_per_action() -> None:
+    """A 3,000-action chain has 4.5 million (action, ancestor) pairs: built by set unions, sinks first."""
+    n = 3_000
+    schema = impl.Schema.from_str("".join(f"action a{i} in [a{i + 1}];" for i in range(n)) + f"action a{n};")
+    first, last = EntityUID("Action", "a0"), EntityUID("Action", f"a{n}")
+    assert len(schema.actions[first].ancestors) == n and not schema.actions[first].descendants
+    assert len(schema.actions[last].descendants) == n and not schema.actions[last].ancestors
+    assert schema.actions[EntityUID("Action", "a10")].ancestors == {EntityUID("Action", f"a{i}") for i in range(11, n + 1)}
+
+
+def test_entity_type_hierarchies_with_diamonds_and_cycles_close_as_in_rust() -> None:
+    schema = impl.Schema.from_str("entity A in [B, C]; entity B in [D]; entity C in [D]; entity D; "
+                                  "entity X in [Y]; entity Y in [X, D];")
+    descendants = {name: set(e.descendants) for name, e in schema.entity_types.items()}
+    assert descendants == {"A": set(), "B": {"A"}, "C": {"A"}, "D": {"A", "B", "C", "X", "Y"},
+                           "X": {"X", "Y"}, "Y": {"X", "Y"}}
+    schema_text = schema.to_cedar() + "\naction v appliesTo { principal: [X], resource: [A] };"
+    for parent, valid in (("D", True), ("Y", True), ("X", True), ("C", False), ("A", False)):
+        policy = f'permit(principal in {parent}::"p", action, resource);'
+        assert (impl.validate(policy, schema_text).errors == []) is valid
+        assert cedarpy.validate_policies(policy, schema_text).validation_passed is valid

@@ -324,14 +324,25 @@ def test_deep_nesting_never_overflows_the_stack(build) -> None:
             assert n > MAX_DEPTH or "unexpected" in e.message
 
 
-def test_nesting_of_any_depth_parses_as_in_rust() -> None:
+def test_operators_nest_to_any_depth_as_in_rust() -> None:
     """Rust's parser sets no depth limit (its evaluator and validator stop deep expressions)."""
     for n in (500, 5 * MAX_DEPTH):
-        body = cond("!(" * n + "true" + ")" * n)
+        body = cond("if true then " * n + "true" + " else false" * n)
         depth = 0
-        while isinstance(body, UnaryApp):
-            body, depth = body.arg, depth + 1
+        while isinstance(body, If):
+            body, depth = body.then, depth + 1
         assert depth == n
+
+
+def test_brackets_nest_at_most_max_depth_deep() -> None:
+    """Rust's parser recurses on brackets and overflows its stack (cedarpy dies at ~600): an error here."""
+    body = cond("!(" * (MAX_DEPTH - 1) + "true" + ")" * (MAX_DEPTH - 1))  # inside the `when { }`
+    for _ in range(MAX_DEPTH - 1):
+        body = body.arg
+    assert body == cond("true")
+    with pytest.raises(ParseError, match="nested too deeply") as info:
+        parse_policies("permit(principal, action, resource) when {\n" + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "};")
+    assert (info.value.line, info.value.column) == (2, MAX_DEPTH)
 
 
 # ---------------------------------------------------------------- against Rust

@@ -66,6 +66,26 @@ def test_linking_checks_slots_template_and_id() -> None:
     assert not ps.links
 
 
+def test_link_many_links_each_in_turn() -> None:
+    ps = PolicySet.from_str(TEMPLATE)
+    linked = ps.link_many([("policy0", "a", {"?principal": ALICE, "?resource": DOCS}),
+                           ("policy0", "b", {"principal": {"type": "User", "id": "bob"}, "resource": DOCS})])
+    assert [p.id for p in linked] == ["a", "b"] and list(ps.links) == ["a", "b"]
+    assert ps.get("b").principal == ScopeConstraint("==", EntityUID("User", "bob"))
+    assert ps.link_many([]) == []
+
+
+def test_link_many_links_none_when_one_fails() -> None:
+    ps = PolicySet.from_str(TEMPLATE)
+    ps.link("policy0", "kept", {"?principal": ALICE, "?resource": DOCS})
+    good = ("policy0", "a", {"?principal": ALICE, "?resource": DOCS})
+    with pytest.raises(LinkError, match="already exists"):
+        ps.link_many([good, ("policy0", "kept", {"?principal": ALICE, "?resource": DOCS})])
+    with pytest.raises(LinkError, match="each link is"):
+        ps.link_many([good, "policy0"])
+    assert list(ps.links) == ["kept"] and "a" not in ps
+
+
 def test_json_form_matches_rust_and_round_trips() -> None:
     text = f"permit(principal, action, resource) when {{ {{b: 1, a: 2}} has a }}; {TEMPLATE}"
     ps = PolicySet.from_str(text)
