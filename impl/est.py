@@ -30,7 +30,7 @@ from .parser import extension_names
 from .parser.policy import MAX_DEPTH, children, extended_has
 from .parser.strings import merge_pattern
 from .values import EntityUID
-from .value_json import json_error_text, json_int
+from .value_json import lone_surrogate_string, json_error_text, json_int
 
 Json = Any
 
@@ -110,28 +110,11 @@ def loads(text: str, name: str = "<input>") -> Json:
         raise ParseError(f"invalid JSON: {json_error_text(e)}") from None
     except RecursionError:
         raise ParseError("invalid JSON: nested too deeply (JSON may nest at most 127 levels)") from None
-    if _SURROGATE_ESCAPE.search(text):
-        _reject_lone_surrogates(obj)
+    bad = lone_surrogate_string(text, obj)
+    if bad is not None:
+        raise ParseError(f"invalid JSON: string \"{bad}\" contains a lone surrogate")
     json_argument(obj, "invalid JSON", ParseError)  # the nesting limit
     return obj
-
-
-# Rust's JSON reader rejects `\ud800` and friends unless they form a pair; Python keeps them.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-def _reject_lone_surrogates(obj: Json) -> None:
-    stack = [obj]
-    while stack:
-        o = stack.pop()
-        if isinstance(o, str):
-            if any("\ud800" <= ch <= "\udfff" for ch in o):
-                raise ParseError("invalid JSON: lone surrogate in a string escape")
-        elif isinstance(o, dict):
-            stack.extend(o.keys())
-            stack.extend(o.values())
-        elif isinstance(o, list):
-            stack.extend(o)
 
 
 @contextmanager
@@ -705,6 +688,22 @@ def _pattern(raw: Json, path: _Path) -> tuple[Any, ...]:
     return merge_pattern(elems)
 
 
+_ESCAPE_FIELDS = {"__entity": ("type", "id"), "__extn": ("fn", "arg", "args")}
+
+
+def _check_ignored_fields(inner: dict[str, Json], known: tuple[str, ...], p: _Path) -> None:
+    """Rust ignores unknown fields of an escape, but still refuses a float or a number beyond 64 bits in them."""
+    stack = [(v, _child(p, k)) for k, v in inner.items() if k not in known]
+    while stack:
+        x, xp = stack.pop()
+        if isinstance(x, float) or (isinstance(x, int) and not isinstance(x, bool) and not -(2**63) <= x < 2**63):
+            raise _fail(xp, f"{x} is not a Cedar value: numbers must be 64-bit integers")
+        if isinstance(x, list):
+            stack.extend((e, _child(xp, i)) for i, e in enumerate(x))
+        elif isinstance(x, dict):
+            stack.extend((e, _child(xp, k)) for k, e in x.items())
+
+
 def _visit_value(v: Json, p: _Path) -> tuple[Any, _Build | None, list[tuple[str, Json, _Path]]]:
     """A Cedar value in JSON (Rust `CedarValueJson`); sets, records and extension escapes have parts."""
     if isinstance(v, bool):
@@ -725,6 +724,8 @@ def _visit_value(v: Json, p: _Path) -> tuple[Any, _Build | None, list[tuple[str,
         raise _fail(p, f"{_kind(v)} is not a Cedar value")
     if len(v) == 1:
         (k, inner), = v.items()
+        if k in _ESCAPE_FIELDS and isinstance(inner, dict):
+            _check_ignored_fields(inner, _ESCAPE_FIELDS[k], _child(p, k))
         if k == "__entity" and isinstance(inner, dict) and len(inner) >= 2 \
                 and isinstance(inner.get("type"), str) and isinstance(inner.get("id"), str):
             return Lit(EntityUID(_type_name(inner["type"], _child(_child(p, k), "type")), inner["id"])), None, []

@@ -793,7 +793,8 @@ def _set(e: SetLit, depth: int) -> tuple[Compiled, Any]:
 
 
 def _record(e: RecordLit, depth: int) -> tuple[Compiled, Any]:
-    compiled = [(name, _compile(x, depth)) for name, x in e.fields]
+    """Fields are evaluated in key order, as Rust's (sorted) record literals are: it decides which error wins."""
+    compiled = [(name, _compile(x, depth)) for name, x in sorted(e.fields, key=lambda f: f[0])]
     if all(c is not _NOT_CONST for _, (_, c) in compiled):
         value = Record({name: c for name, (_, c) in compiled})
         return _const(value), value

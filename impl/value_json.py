@@ -75,7 +75,11 @@ def load_json(text: str | bytes, what: str, *, last_duplicate_wins: bool = False
     `-0` is a float (so not a Cedar `Long`).
     """
     try:
-        return json.loads(text, **json_hooks(text, last_duplicate_wins))
+        obj = json.loads(text, **json_hooks(text, last_duplicate_wins))
+        bad = lone_surrogate_string(text, obj)
+        if bad is not None:
+            raise EntityError(f"error parsing {what} JSON: string \"{bad}\" contains a lone surrogate")
+        return obj
     except json.JSONDecodeError as e:
         raise EntityError(f"error parsing {what} JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
     except DuplicateKey as e:
@@ -92,6 +96,30 @@ def json_hooks(text: str | bytes, last_duplicate_wins: bool = False) -> dict[str
     if (b"-0" if isinstance(text, (bytes, bytearray)) else "-0") in text:
         hooks["parse_int"] = json_int
     return hooks
+
+
+# Rust's JSON reader refuses `\ud800` and the like unless they form a pair; Python's keeps them.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def lone_surrogate_string(text: str | bytes, obj: Any) -> str | None:
+    """A string of JSON `text` (read as `obj`) holding a lone surrogate, anywhere (keys of ignored fields too)."""
+    pattern = _SURROGATE_ESCAPE if isinstance(text, str) else _SURROGATE_ESCAPE_BYTES
+    if not pattern.search(text):
+        return None
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        if isinstance(o, str):
+            if any("\ud800" <= ch <= "\udfff" for ch in o):
+                return o
+        elif isinstance(o, dict):
+            stack.extend(o.keys())
+            stack.extend(o.values())
+        elif isinstance(o, list):
+            stack.extend(o)
+    return None
 
 
 class DuplicateKey(Exception):

@@ -328,3 +328,10 @@ def test_context_without_schema() -> None:
         parse_context("[1]")
     with pytest.raises(EntityError):
         parse_context({"ip": "x"}, SCHEMA, uid("App::Action", "nope"))
+
+
+def test_a_lone_surrogate_is_refused_even_in_the_key_of_a_field_rust_ignores() -> None:
+    text = '[{"uid": {"type": "A", "id": "a"}, "attrs": {}, "parents": [], "\\udc00x": {}}]'
+    with pytest.raises(EntityError, match="lone surrogate"):
+        Entities.from_json(text)
+    Entities.from_json(text.replace("\\udc00", "\\ud83d\\ude00"))  # a pair is fine

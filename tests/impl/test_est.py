@@ -226,3 +226,13 @@ def test_accepts_serdes_array_form_of_structs_like_rust() -> None:
         est.policy_from_json(when({"!": [{"Value": True}]}))
     with pytest.raises(ParseError, match="array of 2 values"):
         est.policy_from_json(policy_json(principal={"op": "==", "entity": ["User", "alice", "x"]}))
+
+
+@pytest.mark.parametrize("extra", [1.5, 9223372036854775808, {"r": [-9223372036854775809]}])
+def test_escape_fields_rust_ignores_still_may_not_hold_non_long_numbers(extra: object) -> None:
+    for escape in ({"__entity": {"type": "A", "id": "b", "q": extra}}, {"__extn": {"fn": "ip", "arg": "1.2.3.4", "q": extra}}):
+        body = {"==": {"left": {"Value": escape}, "right": {"Value": 1}}}
+        doc = {"effect": "permit", "principal": {"op": "All"}, "action": {"op": "All"}, "resource": {"op": "All"},
+               "conditions": [{"kind": "when", "body": body}]}
+        with pytest.raises(ParseError, match="numbers must be 64-bit integers"):
+            est.policy_set_from_json({"staticPolicies": {"p": doc}, "templates": {}, "templateLinks": []})

@@ -277,3 +277,9 @@ def test_unknowns_from_json_fail_only_when_read() -> None:
         'principal.hasTag("t")', 'principal.getTag("t") == 1', "false && principal.s.isEmpty()",
     ]
     assert_same_outcomes(conditions, entities, REQUEST)
+
+
+def test_record_literal_fields_are_evaluated_in_key_order_so_the_first_error_is_rusts() -> None:
+    """Rust keeps a record literal's fields sorted (a BTreeMap): `b` fails first, whatever the source order."""
+    assert error_kind('{"if": -(-9223372036854775808), b: 1 + "a"}') is ErrorKind.TYPE_ERROR
+    assert error_kind('{b: -(-9223372036854775808), "if": 1 + "a"}') is ErrorKind.ARITH_BOUNDS_ERROR
