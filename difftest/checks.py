@@ -8,6 +8,10 @@ Groups (each can be re-run alone, which is what the shrinker does):
 - `soundness`: after strict validation, only entityDoesNotExist, extensionError
   and arithBoundsError may occur (on conforming data and requests);
 - `validate`: the engine's validator and Rust's reject the same policies;
+- `validate-levels`: validation with a level (which Rust's Python bindings cannot
+  ask for) adds level errors only, and fewer at a higher level;
+- `validate-links`: validating template links (which they cannot ask for either)
+  adds errors under the links' ids only, of the kinds a link can have;
 - `parse`: the engine's JSON policy form equals Rust's; text -> JSON -> text,
   JSON -> policy -> JSON and the formatter keep the meaning;
 - `schema`: a schema read from Cedar syntax and from JSON is the same schema,
@@ -60,6 +64,15 @@ class CaseResult:
     with_model: bool = True
 
 
+LEVEL_ERRORS = frozenset({"entity_deref_level_violation", "internal_invariant_violation"})
+"""The error kinds only validation with a level reports (Rust's level checker)."""
+
+
+LINK_ERRORS = frozenset({"unrecognized_entity_type", "unrecognized_action", "invalid_action_application",
+                         "invalid_enum_entity"})
+"""The error kinds a template link can have (Rust's `validate_slots`: its slot values and action scope)."""
+
+
 class Checker:
     def __init__(self, oracles: dict[str, Any], fuzz: int = 2) -> None:
         self.impl = oracles.get("impl")
@@ -77,7 +90,8 @@ class Checker:
         res.stats[f"cases:{case.mode}"] += 1
         res.forms.update(policy_forms(case.policies, case.links))
         res.forms.update({f"gen:{k}": v for k, v in case.notes.items()})
-        for group in ("auth", "auth-schema", "validate", "parse", "schema", "entities", "api"):
+        for group in ("auth", "auth-schema", "validate", "validate-levels", "validate-links", "parse", "schema",
+                      "entities", "api"):
             res.findings += self.check(group, case, res)
         if self.fuzz:
             res.findings += self.fuzz_case(case, res)
@@ -197,6 +211,68 @@ class Checker:
                             f"impl: {sorted(ours)}\nrust: {sorted(rusts)}", case)]
         return []
 
+    def validate_levels(self, case: Case, res: CaseResult) -> list[Finding]:
+        """Validation with a level (RFC 76). Rust's answer is out of reach (cedarpy takes no level), so
+        what a level must mean is checked instead: a level adds level errors and nothing else, and a
+        policy that fits within level k fits within k + 1."""
+        if case.schema_text is None or self.impl is None:
+            return []
+        impl = self.impl.impl
+        k = random.Random(case.seed ^ 0x1E7E1).choice((0, 1, 1, 2, 3))
+
+        def errors(level: int | None) -> Any:
+            ps = impl.PolicySet.from_str(case.policy_text, ids_from_annotations=False)
+            return {(e.policy_id, e.kind) for e in impl.validate(ps, self.impl.schema(case.schema_text), level=level).errors}
+
+        plain, bad = self.impl._guard("validate", lambda: errors(None))
+        if bad is not None:
+            return [Finding("crash:impl-validate", bad.crash, case)] if bad.crash is not None else []
+        res.stats["compared:validate-levels:properties"] += 1
+        found: dict[int, Any] = {}
+        for level in (k, k + 1):
+            found[level], bad = self.impl._guard("validate", lambda: errors(level))
+            if bad is not None:
+                return [Finding("crash:impl-validate" if bad.crash else "validate-levels:refused", bad.brief(), case)]
+            other = {x for x in found[level] if x[1] not in LEVEL_ERRORS}
+            if other != plain:
+                return [Finding("validate-levels:other-errors", f"level {level}: {sorted(other ^ plain)}", case)]
+        deeper = {p for p, kind in found[k + 1] if kind == "entity_deref_level_violation"}
+        shallower = {p for p, kind in found[k] if kind == "entity_deref_level_violation"}
+        if not deeper <= shallower:
+            return [Finding("validate-levels:monotone", f"too deep for level {k + 1} but not for {k}: "
+                            f"{sorted(deeper - shallower)}", case)]
+        return []
+
+    def validate_links(self, case: Case, res: CaseResult) -> list[Finding]:
+        """Validation of a policy set with template links, which Rust's Python bindings cannot ask for
+        (they validate text): links add errors under their own ids only, and only of the kinds Rust's
+        `validate_slots` reports (a link is never typechecked: its template is)."""
+        if case.schema_text is None or self.impl is None or not case.links:
+            return []
+        impl, schema_text = self.impl.impl, case.schema_text
+
+        def errors(linked: bool) -> Any:
+            ps = impl.PolicySet.from_str(case.policy_text, ids_from_annotations=False)
+            if linked:
+                for link in case.links:
+                    ps.link(link["templateId"], link["newId"], link["values"])
+            return {(e.policy_id, e.kind) for e in impl.validate(ps, self.impl.schema(schema_text)).errors}
+
+        plain, bad = self.impl._guard("validate", lambda: errors(False))
+        if bad is not None:
+            return [Finding("crash:impl-validate", bad.crash, case)] if bad.crash is not None else []
+        found, bad = self.impl._guard("validate", lambda: errors(True))
+        if bad is not None:
+            return [Finding("crash:impl-validate", bad.crash, case)] if bad.crash is not None else []
+        res.stats["compared:validate-links:properties"] += 1
+        link_ids = {link["newId"] for link in case.links}
+        if {x for x in found if x[0] not in link_ids} != plain:
+            return [Finding("validate-links:others", "linking changed the errors of other policies", case)]
+        odd = sorted(x for x in found if x[0] in link_ids and x[1] not in LINK_ERRORS)
+        if odd:
+            return [Finding("validate-links:kinds", f"errors a link cannot have: {odd}", case)]
+        return []
+
     # ------------------------------------------------------------------ parsing and printing
 
     def parse(self, case: Case, res: CaseResult) -> list[Finding]:
@@ -305,6 +381,12 @@ class Checker:
             if bad is not None:
                 findings.append(Finding("crash:impl-entities" if bad.crash else "entities:roundtrip", bad.brief(), case))
                 continue
+            if not schema:
+                res.stats["compared:entities:accessors"] += 1
+                wrong, bad = self.impl._guard("entities", lambda: _accessor_mismatch(impl, ents, data))
+                if bad is not None or wrong:
+                    findings.append(Finding("crash:impl-entities" if bad is not None and bad.crash
+                                            else "entities:accessors", bad.brief() if bad else wrong, case))
             changed = [e.uid for e in ents if again.get(e.uid) is None or not e.same_as(again.get(e.uid))]
             if changed or len(again) != len(ents):
                 findings.append(Finding("entities:roundtrip", f"written and read back, these differ: {changed[:3]}", case))
@@ -490,6 +572,35 @@ class Checker:
                                         f"{who} entities that Rust {'accepts' if theirs else 'refuses'}"
                                         + (f": {bad.rejected}" if bad else ""), case))
         return findings
+
+
+def _accessor_mismatch(impl: Any, ents: Any, data: list[dict[str, Any]]) -> str:
+    """Where `Entities.attrs`, `tags` and `ancestors` disagree with the entities JSON they were read from
+    (attribute and tag names; ancestors as the transitive closure of the parents), or ""."""
+    def uid(j: dict[str, Any]) -> Any:
+        j = j.get("__entity", j)
+        return impl.EntityUID(j["type"], j["id"])
+
+    parents = {uid(e["uid"]): {uid(p) for p in e["parents"]} for e in data}
+    for e in data:
+        u = uid(e["uid"])
+        closure, todo = set(), list(parents[u])
+        while todo:
+            x = todo.pop()
+            if x not in closure:
+                closure.add(x)
+                todo.extend(parents.get(x, ()))
+        attrs, tags = ents.attrs(u), ents.tags(u)
+        if attrs is None or set(attrs) != set(e["attrs"]):
+            return f"attrs({u}) = {attrs!r}, the JSON has {sorted(e['attrs'])}"
+        if tags is None or set(tags) != set(e.get("tags") or ()):
+            return f"tags({u}) = {tags!r}, the JSON has {sorted(e.get('tags') or ())}"
+        if set(ents.ancestors(u)) != closure:
+            return f"ancestors({u}) = {sorted(ents.ancestors(u))}, the parents' closure is {sorted(closure)}"
+    nobody = impl.EntityUID("__Nobody", "")
+    if ents.attrs(nobody) is not None or ents.tags(nobody) is not None or ents.ancestors(nobody):
+        return "an entity that is not there has attributes, tags or ancestors"
+    return ""
 
 
 def _templates_as_static(doc: dict[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ def model_available() -> bool:
         spec = importlib.import_module("spec")
     except Exception:  # noqa: BLE001 - not written yet, or broken: no model oracle this run
         return False
-    return callable(getattr(spec, "is_authorized", None))
+    return callable(getattr(spec, "is_authorized", None)) and callable(getattr(spec.concrete, "is_authorized_all", None))
 
 
 def _error_pairs(errors: Any) -> list[tuple[str, str]]:
@@ -52,31 +52,30 @@ class ModelOracle:
     name = "model"
 
     def __init__(self) -> None:
-        self.spec = importlib.import_module("spec")
+        self.concrete = importlib.import_module("spec.concrete")
         errors = importlib.import_module("spec.errors")
         self.input_error = getattr(errors, "InputError", ValueError)
 
     def authorize(self, case: Case, schema: bool = False) -> list[Outcome]:
+        """Every request of the case in one call of the model (`is_authorized_all`: one `simplify` for them all)."""
         policies = case.policies_json()
-        out = []
-        for r in case.requests:
-            try:
-                with time_limit(CALL_SECONDS):
-                    resp = self.spec.is_authorized(r, policies, case.entities)
-            except Timeout as e:
-                out.append(Outcome.crashed(f"hang: {e}"))
-                continue
-            except self.input_error as e:
-                out.append(Outcome.refused(f"model input: {e}"))
-                continue
-            except RecursionError:
-                out.append(Outcome.crashed("RecursionError"))
-                continue
-            except Exception as e:  # noqa: BLE001 - a crash is a finding
-                out.append(Outcome.crashed(f"{type(e).__name__}: {e}"))
-                continue
-            decision = str(getattr(resp.decision, "value", resp.decision)).lower()
-            kinds = getattr(resp, "error_kinds", None)
-            errors = _error_pairs(kinds if kinds is not None else resp.errors)
-            out.append(Outcome.answer(decision, [str(x) for x in resp.reasons], errors))
-        return out
+        try:
+            with time_limit(CALL_SECONDS * max(1, len(case.requests))):
+                answers = self.concrete.is_authorized_all(case.requests, policies, case.entities)
+        except Timeout as e:
+            return [Outcome.crashed(f"hang: {e}") for _ in case.requests]
+        except self.input_error as e:
+            return [Outcome.refused(f"model input: {e}") for _ in case.requests]
+        except RecursionError:
+            return [Outcome.crashed("RecursionError") for _ in case.requests]
+        except Exception as e:  # noqa: BLE001 - a crash is a finding
+            return [Outcome.crashed(f"{type(e).__name__}: {e}") for _ in case.requests]
+        return [self._outcome(a) for a in answers]
+
+    def _outcome(self, resp: Any) -> Outcome:
+        if isinstance(resp, self.input_error):
+            return Outcome.refused(f"model input: {resp}")
+        decision = str(getattr(resp.decision, "value", resp.decision)).lower()
+        kinds = getattr(resp, "error_kinds", None)
+        errors = _error_pairs(kinds if kinds is not None else resp.errors)
+        return Outcome.answer(decision, [str(x) for x in resp.reasons], errors)

@@ -20,7 +20,10 @@ left out, because a bug there is not a semantic bug:
   listed in `MESSAGE_ONLY` (each checked to feed nothing but messages);
 - error values `(start, end, message)` (a tuple ending in a message string),
   and statements that only feed a variable of `MESSAGE_ONLY_VARIABLES`;
-- `assert` statements, docstrings, type annotations, and `repr=` flags.
+- `assert` statements, docstrings, type annotations, and `repr=` flags;
+- the few sites listed in `EQUIVALENT`, where every rewrite (or every rewrite
+  of the given kinds) is an equivalent mutant, no input can tell it apart
+  (it only changes speed, or what it changes is unobservable), each with why.
 """
 
 from __future__ import annotations
@@ -58,8 +61,58 @@ MESSAGE_ONLY: dict[str, frozenset[str]] = {
     "impl/validator/scope.py": frozenset({"_suggest"}),
     # the JSON path printed in EST error messages
     "impl/est.py": frozenset({"_Path"}),
+    # the terminals the LALR parser expected, listed in a syntax error's message
+    "impl/parser/lalr.py": frozenset({"_expected"}),
 }
 """Functions (or classes) whose results only ever end up in error text."""
+
+FAST_PATH = ("bool", "int")
+"""The rewrites of a fast path's shape test that only send inputs down the general path instead."""
+
+EQUIVALENT: dict[str, dict[str, str | tuple[tuple[str, ...], str]]] = {
+    "impl/authorizer.py": {
+        "_CACHE_SIZE = 32": "the capacity of the compiled-policies and schema caches only changes speed",
+        "if len(cache) >= _CACHE_SIZE:": "when a cache evicts its oldest entry only changes speed",
+        "or len(p) != 2 or len(a) != 2 or len(r) != 2):": (
+            FAST_PATH, "which request shapes take the remembered fast path: `_read_request` reads every "
+            "shape to the same answer (both ignore keys other than `type` and `id`)"),
+    },
+    "impl/parser/policy.py": {
+        "maybe_placeholders=False)": "the policy grammar has no optional `[...]` items, all this lark option affects",
+        "maybe_placeholders=False))": "the policy grammar has no optional `[...]` items, all this lark option affects",
+    },
+    "impl/parser/lalr.py": {
+        "if plan == ((0, True), (1, False)):": (
+            FAST_PATH, "a fast path for one reduction shape; changed, that shape takes the general reduction, "
+                       "which builds the same tree (no rule of either grammar has the changed shape)"),
+    },
+    "impl/evaluator.py": {
+        # measured: a chain of 1707 `&&` evaluates in cedarpy called from a main thread, 1708 does not;
+        # inside the difftest's worker processes Rust already stops a few levels earlier
+        "MAX_DEPTH = 1708": "where Rust stops recursing depends on how much stack its caller already used, "
+                            "so no fixed reference answer tells 1708 from 1709",
+        # Python's recursion limit, raised for deep policies: the difftest's process already runs with a
+        # limit of 20 000 (difftest/__init__.py), so the guard is false and its body never runs there
+        "if len(args) == 1:": (("int",), "which arities get a closure of their own: the general `call_n` "
+                                         "answers alike (and no extension function takes more than two)"),
+        "if len(args) == 2:": (("int",), "which arities get a closure of their own: the general `call_n` "
+                                         "answers alike (and no extension function takes more than two)"),
+        "if sys.getrecursionlimit() < MAX_DEPTH * 4 + 1000:": "a resource guard the difftest process never trips",
+        "sys.setrecursionlimit(MAX_DEPTH * 4 + 1000)": "a resource guard the difftest process never trips",
+    },
+    "impl/validator/validate.py": {
+        'raise SchemaError(f"expected a schema as a Schema, Cedar text or JSON, got {type(schema).__name__}")':
+            "without it `Schema.from_json` refuses the same values with a SchemaError of its own",
+    },
+    "impl/entities.py": {
+        # `_check_conforms` refuses every such entity again once all are read: the same input is
+        # refused either way, only the moment (and so which of two broken entities is named) differs
+        'raise EntityError(f"found a tag `{name}` on `{uid}`, but no tags should exist on `{uid}` according to the schema")':
+            "a tag on an entity type without tags is refused again by `_check_conforms`",
+    },
+}
+"""Per file, source lines (stripped) whose every mutant is equivalent, with the reason. A mutant
+drawn here would survive any difftest, so it says nothing about the generators."""
 
 _BUILDER = re.compile(r"(Error|Warning|Exception|Fail)$|^_?(fail|error)$|^(Loc|loc|span|make_error|make_warning)$")
 
@@ -332,7 +385,15 @@ def rewrite(source: str, kind: str, node: ast.AST) -> tuple[str, str] | None:
 def sites(path: str, source: str) -> list[Site]:
     finder = _Sites(MESSAGE_ONLY.get(path, frozenset()), MESSAGE_ONLY_VARIABLES.get(path, {}))
     finder.visit(ast.parse(source))
-    return finder.sites
+    equivalent = EQUIVALENT.get(path, {})
+    lines = source.splitlines()
+
+    def is_equivalent(s: Site) -> bool:
+        line = lines[s.node.lineno - 1].strip()  # type: ignore[attr-defined]
+        why = equivalent.get(line, equivalent.get(lines[s.stmt.lineno - 1].strip()))
+        return why is not None and (isinstance(why, str) or s.kind in why[0])
+
+    return [s for s in finder.sites if not is_equivalent(s)]
 
 
 def area_files(root: Path) -> dict[str, list[str]]:

@@ -7,15 +7,19 @@ real files are never touched). The score is killed / (killed + survived);
 mutants that do not even import count as neither (Python refused them).
 
 1. Baseline (`difftest.judge record`, one process per job, cached under
-   `.cache/mutation/` by the hash of `impl/` and `difftest/`): the unmutated
-   engine on cases 0..N-1 of the seed, keeping each case's failing checks,
-   the engine lines each case executed and every answer Rust gave.
+   `.cache/mutation/` by the hash of `impl/` and `difftest/`, this driver
+   and the mutant list aside): the unmutated engine on cases 0..N-1 of the
+   seed, keeping each case's failing checks, the engine lines each case
+   executed and every answer Rust gave.
 2. Each mutant (`difftest.judge judge`, `--jobs` at a time) gets a difftest
    run of `--seconds` (60 by default) on the cases that execute the mutated
    lines, in case order, with Rust's answers replayed; it is killed at the
    first case whose failing checks differ from the baseline's (an engine
    crash, or a hang, counts). A mutant no case reaches survives at once: a
    gap in the generators, reported as "never reached".
+3. The table: one row per mutant (verdict, area, where, the mutation, seconds
+   it took, and the checks that caught it at which case, or why it survived),
+   then the score per area and the mutation score.
 
     python -m difftest.mutation                          # 40 mutants, 60 s each, 2 at a time
     python -m difftest.mutation --mutants 60 --seed 3 --cases 4000
@@ -31,6 +35,7 @@ import json
 import os
 import pickle
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -46,6 +51,8 @@ from .mutants import AREAS, Mutant, make_mutants
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "mutation"
 COPIED = ("impl", "difftest")
+NOT_IN_BASELINE = ("difftest/mutation.py", "difftest/mutants.py")
+"""Files a baseline does not depend on (the driver and the mutant list): editing them keeps the cache."""
 
 
 @dataclass
@@ -92,7 +99,7 @@ def fingerprint(workdir: Path) -> str:
     h = hashlib.sha1()
     for name in COPIED:
         for p in sorted((workdir / name).rglob("*")):
-            if p.is_file() and p.suffix in (".py", ".lark"):
+            if p.is_file() and p.suffix in (".py", ".lark") and str(p.relative_to(workdir)) not in NOT_IN_BASELINE:
                 h.update(str(p.relative_to(workdir)).encode())
                 h.update(p.read_bytes())
     return h.hexdigest()[:16]
@@ -129,9 +136,11 @@ def baseline(workdir: Path, seed: int, cases: int, jobs: int) -> Baseline:
                 raise RuntimeError(f"baseline shard {k} failed:\n{text}")
             return pickle.loads(out.read_bytes())
 
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(shard, range(jobs)))
-        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                results = list(pool.map(shard, range(jobs)))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
         checks: dict[int, list[str]] = {}
         lines: dict[str, dict[int, int]] = {}
         warm: dict[str, set[int]] = {}
@@ -157,6 +166,13 @@ def baseline(workdir: Path, seed: int, cases: int, jobs: int) -> Baseline:
 
 
 def judge(m: Mutant, workdir: Path, base: Baseline, seed: int, seconds: float) -> dict[str, Any]:
+    """The verdict on one mutant, with how long it took (wall clock, copying the workspace included)."""
+    t0 = time.monotonic()
+    result = _judge(m, workdir, base, seed, seconds)
+    return {**result, "wall": time.monotonic() - t0}
+
+
+def _judge(m: Mutant, workdir: Path, base: Baseline, seed: int, seconds: float) -> dict[str, Any]:
     relevant = base.relevant(m)
     result: dict[str, Any] = {"reached": len(relevant)}
     if not relevant:
@@ -173,14 +189,36 @@ def judge(m: Mutant, workdir: Path, base: Baseline, seed: int, seconds: float) -
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if code is None:
-        return {**result, "verdict": "killed", "why": "hang (no answer within the budget)", "cases": None}
+        return {**result, "verdict": "killed", "caught_by": "hang", "why": "hang (no answer within the budget)",
+                "cases": None}
     try:
         verdict = json.loads(out.strip().splitlines()[0])
     except (ValueError, IndexError):
-        return {**result, "verdict": "killed", "why": f"the run crashed: {out.strip()[-300:]}", "cases": None}
+        return {**result, "verdict": "killed", "caught_by": "crash", "why": f"the run crashed: {out.strip()[-300:]}",
+                "cases": None}
     if verdict["verdict"] == "killed":
+        new = sorted(set(verdict["after"]) - set(verdict["before"])) or sorted(set(verdict["before"]) - set(verdict["after"]))
+        more = f" +{len(new) - 3}" if len(new) > 3 else ""
+        verdict["caught_by"] = f"{', '.join(new[:3])}{more} (case {verdict['case']})"
         verdict["why"] = f"case {verdict['case']}: {verdict['before']} -> {verdict['after']}"
+    elif verdict["verdict"] == "survived":
+        verdict["why"] = f"reached by {len(relevant)} cases, ran {verdict['cases']} in the budget"
     return {**result, **verdict}
+
+
+def _row(m: Mutant, r: dict[str, Any]) -> str:
+    """One line of the table: verdict, where, mutant, caught by (or why it survived), seconds."""
+    if r["verdict"] == "killed":
+        outcome = r.get("caught_by", "")
+    elif r["verdict"] == "survived":
+        outcome = "SURVIVED: " + r.get("why", "")
+    else:
+        outcome = "invalid: " + r.get("why", "")[:80]
+    where = f"{m.path.removeprefix('impl/')}:{m.line}"
+    return f"{r['verdict']:8s} {m.area:10s} {where:28s} {m.kind + ': ' + m.description:40s} {r['wall']:6.1f}s  {outcome}"
+
+
+_HEADER = f"{'verdict':8s} {'area':10s} {'where':28s} {'mutant':40s} {'time':>7s}  caught by (check, case) / why it survived"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=ROOT / ".cache" / "mutation.json", help="where to write the results")
     a = p.parse_args(argv)
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: still remove the temporary copies
+    started = time.monotonic()
     workdir = snapshot()
     try:
         mutants = make_mutants(a.mutants, a.seed, workdir, tuple(x for x in a.areas.split(",") if x))
@@ -209,37 +249,40 @@ def main(argv: list[str] | None = None) -> int:
         known = sum(1 for v in base.checks.values() if v)
         print(f"baseline: {base.cases} cases, {known} of them already disagree with Rust (known, not counted)")
         results: list[tuple[Mutant, dict[str, Any]]] = []
+        t0 = time.monotonic()
+        print(_HEADER, flush=True)
         with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
             for m, r in pool.map(lambda m: (m, judge(m, workdir, base, a.seed, a.seconds)), mutants):
                 results.append((m, r))
-                cases = "-" if r.get("cases") is None else r["cases"]
-                print(f"{r['verdict']:8s} {m.name}  [reached by {r['reached']}, ran {cases}]"
-                      + (f"  {r['why'][:140]}" if r.get("why") else ""), flush=True)
+                print(_row(m, r), flush=True)
+        elapsed = time.monotonic() - t0
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print(summary(results, a))
+    print(summary(results, a, elapsed, time.monotonic() - started))
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps({
-        "command": " ".join(sys.argv), "seconds": a.seconds, "cases": a.cases, "seed": a.seed,
+        "command": " ".join(sys.argv), "seconds": a.seconds, "elapsed": elapsed, "cases": a.cases, "seed": a.seed,
         "mutants": [{"path": m.path, "line": m.line, "area": m.area, "kind": m.kind, "description": m.description,
                      "line_text": m.before, **r} for m, r in results],
     }, indent=2))
     return 0
 
 
-def summary(results: list[tuple[Mutant, dict[str, Any]]], a: argparse.Namespace) -> str:
+def summary(results: list[tuple[Mutant, dict[str, Any]]], a: argparse.Namespace, elapsed: float,
+            total: float) -> str:
     killed = Counter(m.area for m, r in results if r["verdict"] == "killed")
     scored = Counter(m.area for m, r in results if r["verdict"] in ("killed", "survived"))
     invalid = sum(1 for _, r in results if r["verdict"] == "invalid")
     total_k, total_s = sum(killed.values()), sum(scored.values())
-    lines = [f"\nmutation score {100.0 * total_k / max(total_s, 1):.1f}% ({total_k} killed of {total_s}; "
-             f"{invalid} invalid) - {len(results)} mutants, seed {a.seed}, {a.seconds:g} s each, "
-             f"{a.cases} baseline cases"]
+    lines = ["", _HEADER, *(_row(m, r) for m, r in results), ""]
     lines.append("  by area: " + ", ".join(f"{area} {killed[area]}/{scored[area]}" for area in sorted(scored)))
+    lines.append(f"  {len(results)} mutants, seed {a.seed}, {a.seconds:g} s budget each, {a.cases} baseline cases, "
+                 f"{a.jobs} at a time: {elapsed:.0f} s for the mutants, {total:.0f} s in all (baseline included)")
     for m, r in results:
         if r["verdict"] == "survived":
-            how = "never reached" if not r["reached"] else f"reached by {r['reached']}, ran {r['cases']}"
-            lines.append(f"  survivor {m.name} in `{m.before[:90]}` ({how})")
+            lines.append(f"  survivor: {m.name} in `{m.before[:80]}` ({r.get('why', '')})")
+    lines.append(f"mutation score {100.0 * total_k / max(total_s, 1):.1f}% ({total_k} killed of {total_s}, "
+                 f"{total_s - total_k} survived; {invalid} invalid)")
     return "\n".join(lines)
 
 

@@ -110,7 +110,7 @@ class SetExpr:
 
 @dataclass(frozen=True)
 class RecordExpr:
-    attrs: tuple[tuple[str, "Expr"], ...]
+    attrs: tuple[tuple[str, "Expr"], ...]  # in key order, as Rust's AST keeps them: the first error in it wins
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def value_expr(j: Any) -> Expr:
             raise InputError(f"malformed extension value {j!r}")
         return Call(ext["fn"], tuple(value_expr(a) for a in args))
     if isinstance(j, dict):
-        return RecordExpr(tuple((k, value_expr(v)) for k, v in j.items()))
+        return RecordExpr(tuple((k, value_expr(v)) for k, v in sorted(j.items())))
     raise InputError(f"not a Cedar value: {j!r}")
 
 
@@ -249,7 +249,7 @@ def expr_of_json(j: Any) -> Expr:
     if op == "Set" and isinstance(body, list):
         return SetExpr(tuple(expr_of_json(x) for x in body))
     if op == "Record" and isinstance(body, dict):
-        return RecordExpr(tuple((k, expr_of_json(v)) for k, v in body.items()))
+        return RecordExpr(tuple((k, expr_of_json(v)) for k, v in sorted(body.items())))
     if op in EXTENSION_FUNCTIONS and isinstance(body, list):
         return Call(op, tuple(expr_of_json(x) for x in body))
     raise InputError(f"unsupported JSON expression {op!r}")

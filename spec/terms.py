@@ -14,7 +14,7 @@ from typing import Any
 
 import z3
 from z3.z3core import (Z3_mk_and, Z3_mk_app, Z3_mk_eq, Z3_mk_ite, Z3_mk_not, Z3_mk_or, Z3_mk_select, Z3_mk_store,
-                       Z3_substitute)
+                       Z3_substitute, Z3_substitute_funs)
 
 _NUMERAL_BASE = {z3.BitVecNumRef: z3.BitVecRef, z3.IntNumRef: z3.ArithRef, z3.RatNumRef: z3.ArithRef}
 
@@ -99,3 +99,8 @@ def substitute(t: z3.ExprRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> z3.
         return t
     froms, tos = _asts(tuple(a for a, _ in pairs)), _asts(tuple(b for _, b in pairs))
     return _like(t, Z3_substitute(t.ctx.ref(), t.ast, len(pairs), froms, tos))
+
+
+def substitute_funs(t: z3.ExprRef, n: int, froms: Any, tos: Any) -> z3.ExprRef:
+    """`z3.substitute_funs(t, *pairs)`, the `n` pairs given as C arrays of functions and bodies."""
+    return _like(t, Z3_substitute_funs(t.ctx.ref(), t.ast, n, froms, tos)) if n else t

@@ -391,7 +391,7 @@ class ExprGen:
         if depth > 0 and type_name == "datetime":
             def offset() -> Est:
                 self.note("offset")
-                return est.call("offset", [self.ext_expr("datetime", depth - 1), self.ext_expr("duration", depth - 1)])
+                return est.call("offset", [self.ext_expr("datetime", depth - 1), self.ext_arg("duration", depth - 1)])
 
             def to_date() -> Est:
                 self.note("toDate")
@@ -402,7 +402,7 @@ class ExprGen:
             def since() -> Est:
                 self.note("durationSince")
                 return est.call("durationSince", [self.ext_expr("datetime", depth - 1),
-                                                  self.ext_expr("datetime", depth - 1)])
+                                                  self.ext_arg("datetime", depth - 1)])
 
             def to_time() -> Est:
                 self.note("toTime")
@@ -412,6 +412,11 @@ class ExprGen:
         if depth > 0:
             options.append((0.2, lambda: self.ite(ExtT(type_name), depth)))
         return self._with_path(ExtT(type_name), 0.35, options)
+
+    def ext_arg(self, type_name: str, depth: int) -> Est:
+        """The argument of a two-argument extension function: of its type, bar the odd confusion
+        (the type checks of each argument in turn)."""
+        return self.expr(ExtT(type_name), depth)
 
     def ite(self, t: Type, depth: int) -> Est:
         self.note("if")
@@ -697,12 +702,12 @@ class ExprGen:
         if type_name == "decimal":
             m = rng.choice(("lessThan", "lessThanOrEqual", "greaterThan", "greaterThanOrEqual"))
             self.note(m)
-            return est.call(m, [e, self.ext_expr("decimal", d)])
+            return est.call(m, [e, self.ext_arg("decimal", d)])
         if type_name == "ipaddr":
             m = rng.choice(("isIpv4", "isIpv6", "isLoopback", "isMulticast", "isInRange", "isInRange"))
             self.note(m)
             if m == "isInRange":
-                other = self.ext_expr("ipaddr", d)
+                other = self.ext_arg("ipaddr", d)
                 return est.call(m, [e, other] if rng.random() < 0.7 else [other, e])
             return est.call(m, [e])
         if rng.random() < 0.3:

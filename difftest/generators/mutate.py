@@ -74,7 +74,7 @@ def _edit(rng: random.Random, text: str, tokens: tuple[str, ...]) -> str:
         if strings:
             m = rng.choice(strings)
             esc = rng.choice(("\\u{0}", "\\u{10FFFF}", "\\u{110000}", "\\u{}", "\\x7f", "\\x80", "\\*", "\\'", "\\",
-                              "\\u{d800}", "\\0", "\\u{1F600}"))
+                              "\\u{d800}", "\\0", "\\u{1F600}", "\\x4", "\\xg0", "\\x4g", "\\x", "\\u{12", "\\u00e9"))
             return text[:m.end()] + esc + text[m.end():]
     if move == "truncate":
         return text[:i]
@@ -96,7 +96,7 @@ def mutate_entities(rng: random.Random, entities: list[dict[str, Any]]) -> list[
     k = rng.randrange(len(out))
     e = out[k]
     move = rng.choice(("drop_key", "bad_uid", "dup_uid", "bad_parent", "bad_attr", "bad_escape", "extra_key",
-                       "bad_tags", "int_range", "not_object", "deep", "bad_name"))
+                       "bad_tags", "int_range", "not_object", "deep", "bad_name", "foreign_parent"))
     if move == "drop_key":
         e.pop(rng.choice(("uid", "attrs", "parents")), None)
     elif move == "bad_uid":
@@ -110,6 +110,10 @@ def mutate_entities(rng: random.Random, entities: list[dict[str, Any]]) -> list[
     elif move == "bad_parent":
         e["parents"] = rng.choice(([{"type": "A"}], "x", [1], [{"__entity": {"type": "A", "id": "p"}}], None,
                                    [e.get("uid")]))
+    elif move == "foreign_parent":  # a parent of another type: actions under non-actions, types the schema does not allow
+        others = [x["uid"] for x in out if isinstance(x, dict) and x.get("uid") != e.get("uid")]
+        if others and isinstance(e.get("parents"), list):
+            e["parents"].append(rng.choice(others))
     elif move == "bad_attr":
         e["attrs"] = rng.choice(([], "x", None, {"a": None}, {"a": {"__extn": {"fn": "ip"}}},
                                  {"a": {"__extn": {"fn": "nope", "arg": "1"}}},

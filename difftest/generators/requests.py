@@ -59,7 +59,8 @@ def gen_request(rng: random.Random, schema: SchemaSpec, store: EntityStore, brea
 
 
 def _break(rng: random.Random, schema: SchemaSpec, req: RequestSpec, gen: ValueGen) -> None:
-    how = rng.choice(("action", "principal", "context_extra", "context_missing", "context_type", "enum_id"))
+    how = rng.choice(("action", "principal", "context_extra", "context_missing", "context_type", "enum_id",
+                      "action_as_entity"))
     action = schema.action(req.action)
     assert action is not None
     if how == "enum_id":  # an id an enumerated principal or resource type does not list
@@ -70,6 +71,9 @@ def _break(rng: random.Random, schema: SchemaSpec, req: RequestSpec, gen: ValueG
         if outside:
             setattr(req, role, EntityRef(uid.type, rng.choice(outside)))
             req.conforms = False
+    elif how == "action_as_entity":  # an action as the principal or resource (of this request, seen by later ones)
+        setattr(req, rng.choice(("principal", "resource")), rng.choice(schema.actions).uid)
+        req.conforms = False
     elif how == "action":
         others = [a for a in schema.actions if not a.applies]
         if others:

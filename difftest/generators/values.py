@@ -10,6 +10,7 @@ Every generator takes a `random.Random`, so one integer seed (or hypothesis'
 
 from __future__ import annotations
 
+import calendar
 import random
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -209,12 +210,21 @@ _DURATION_INVALID = (
 )
 
 
+def month_end(rng: random.Random, past: bool) -> str:
+    """The last day of a month, or (`past`) the day after it, as Cedar's date: every month, since a
+    parser keeps a table of month lengths (and leap years) to get wrong."""
+    y, mo = rng.choice((1900, 2000, 2023, 2024, 2100, rng.randint(1970, 2100))), rng.randint(1, 12)
+    return f"{y:04d}-{mo:02d}-{calendar.monthrange(y, mo)[1] + past:02d}"
+
+
 def datetime_literal(rng: random.Random, valid: float = 0.85) -> str:
     if rng.random() >= valid:
-        return rng.choice(_DATETIME_INVALID)
+        return month_end(rng, past=True) if rng.random() < 0.4 else rng.choice(_DATETIME_INVALID)
     if rng.random() < 0.6:
         return rng.choice(_DATETIME_VALID)
     y, mo, d = rng.randint(1900, 2100), rng.randint(1, 12), rng.randint(1, 28)
+    if rng.random() < 0.2:
+        d = calendar.monthrange(y, mo)[1]
     s = f"{y:04d}-{mo:02d}-{d:02d}"
     form = rng.randint(0, 3)
     if form == 0:
