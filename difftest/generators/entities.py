@@ -248,12 +248,12 @@ def surely_different(new: Value, old: Value) -> bool:
 # ------------------------------------------------------------------ JSON forms
 
 
-UNKNOWN_SHARE = 0.01
-"""Share of the values written in the schema-directed form that become `unknown("..")` (Rust reads
-it whatever type is expected; evaluation that reads it errors). The model, which reads the explicit
-form only, never sees one. Never in place of a record (an entity's `attrs` is one), nor inside a
-set: the engine finds two such sets unequal, so it refuses two identical entries of an entity
-holding one where Rust accepts them (a known engine bug, kept out of the short run until fixed)."""
+UNKNOWN_SHARE = 0.0
+"""Share of the values written in the schema-directed form that become `unknown("..")`. Off: `unknown`
+belongs to Rust's experimental partial evaluation, where a policy reading one becomes a residual that
+concrete authorization counts as neither satisfied nor erroring, while the engine makes it an error
+(the decision agrees, the erroring policies may not). The model, which reads the explicit form only,
+never sees one. Never in place of a record (an entity's `attrs` is one), nor inside a set."""
 
 
 def value_to_json(v: Value, t: Type | None = None, rng: random.Random | None = None, in_set: bool = False) -> Any:
