@@ -248,27 +248,18 @@ def surely_different(new: Value, old: Value) -> bool:
 # ------------------------------------------------------------------ JSON forms
 
 
-UNKNOWN_SHARE = 0.0
-"""Share of the values written in the schema-directed form that become `unknown("..")`. Off: `unknown`
-belongs to Rust's experimental partial evaluation, where a policy reading one becomes a residual that
-concrete authorization counts as neither satisfied nor erroring, while the engine makes it an error
-(the decision agrees, the erroring policies may not). The model, which reads the explicit form only,
-never sees one. Never in place of a record (an entity's `attrs` is one), nor inside a set."""
-
-
-def value_to_json(v: Value, t: Type | None = None, rng: random.Random | None = None, in_set: bool = False) -> Any:
+def value_to_json(v: Value, t: Type | None = None, rng: random.Random | None = None) -> Any:
     """The entities-JSON form of a value.
 
     With a schema type and an rng, entity references and extension values are
     sometimes written in the implicit form that only schema-directed parsing
-    understands (`{"type","id"}`, a bare string), and a few values are
-    replaced by `unknown` (`UNKNOWN_SHARE`); otherwise the explicit
-    `__entity` / `__extn` escapes are used.
+    understands (`{"type","id"}`, a bare string); otherwise the explicit
+    `__entity` / `__extn` escapes are used. Never `unknown(..)`: it belongs to Rust's experimental
+    partial evaluation, where a policy reading one is a residual that concrete authorization counts
+    as neither satisfied nor erroring (the engine makes it an error).
     """
     rt = resolve(t) if t is not None else None
     implicit = rng is not None and rt is not None and rng.random() < 0.5
-    if implicit and not in_set and not isinstance(v, dict) and rng is not None and rng.random() < UNKNOWN_SHARE:
-        return {"__extn": {"fn": "unknown", "arg": rng.choice(("u", "x", ""))}}
     if isinstance(v, bool) or isinstance(v, (int, str)):
         return v
     if isinstance(v, EntityRef):
@@ -281,10 +272,10 @@ def value_to_json(v: Value, t: Type | None = None, rng: random.Random | None = N
         return {"__extn": {"fn": v.fn, "arg": v.arg}}
     if isinstance(v, list):
         elem = rt.elem if isinstance(rt, SetT) else None
-        return [value_to_json(x, elem, rng, in_set=True) for x in v]
+        return [value_to_json(x, elem, rng) for x in v]
     assert isinstance(v, dict)
     rec = rt if isinstance(rt, RecordT) else None
-    return {k: value_to_json(x, (a.type if (a := rec.get(k)) else None) if rec else None, rng, in_set)
+    return {k: value_to_json(x, (a.type if (a := rec.get(k)) else None) if rec else None, rng)
             for k, x in v.items()}
 
 
