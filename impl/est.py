@@ -30,7 +30,7 @@ from .parser import extension_names
 from .parser.policy import MAX_DEPTH, children, extended_has
 from .parser.strings import merge_pattern
 from .values import EntityUID
-from .value_json import lone_surrogate_string, json_error_text, json_int
+from .value_json import json_error_text, json_int, lone_surrogate_string
 
 Json = Any
 

@@ -219,7 +219,7 @@ def month_end(rng: random.Random, past: bool) -> str:
 
 def datetime_literal(rng: random.Random, valid: float = 0.85) -> str:
     if rng.random() >= valid:
-        return month_end(rng, past=True) if rng.random() < 0.4 else rng.choice(_DATETIME_INVALID)
+        return month_end(rng, past=True) if rng.random() < 0.6 else rng.choice(_DATETIME_INVALID)
     if rng.random() < 0.6:
         return rng.choice(_DATETIME_VALID)
     y, mo, d = rng.randint(1900, 2100), rng.randint(1, 12), rng.randint(1, 28)
