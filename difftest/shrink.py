@@ -430,14 +430,20 @@ def _json_paths(j: Any, prefix: tuple = ()) -> Iterator[tuple]:
         yield from _json_paths(v, prefix + (k,))
 
 
-def _json_delete(j: Any, path: tuple) -> bool:
+def _json_parent(j: Any, path: tuple) -> Any:
+    """The container holding `path`'s last step (None if the path no longer leads anywhere)."""
     for k in path[:-1]:
         try:
             j = j[k]
         except (KeyError, IndexError, TypeError):
-            return False
+            return None
+    return j
+
+
+def _json_delete(j: Any, path: tuple) -> bool:
+    parent = _json_parent(j, path)
     try:
-        del j[path[-1]]
+        del parent[path[-1]]
     except (KeyError, IndexError, TypeError):
         return False
     return True
@@ -445,11 +451,7 @@ def _json_delete(j: Any, path: tuple) -> bool:
 
 def _json_replace(j: Any, path: tuple, new: Any) -> bool:
     """Replace an expression-like object (a one-key object other than a literal) at `path`."""
-    for k in path[:-1]:
-        try:
-            j = j[k]
-        except (KeyError, IndexError, TypeError):
-            return False
+    j = _json_parent(j, path)
     try:
         old = j[path[-1]]
     except (KeyError, IndexError, TypeError):
